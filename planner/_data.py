@@ -1,0 +1,18 @@
+"""Locate the data files shipped with tps-planner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    """The shipped ``data`` folder: inside an installed wheel, or the source tree's."""
+    packaged = Path(__file__).parent / "data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def data_path(name: str) -> Path:
+    """Path of one shipped data file."""
+    return data_dir() / name

@@ -1,0 +1,98 @@
+"""Named exceptions and the input problems they carry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as a person would look for it.
+
+    ``row`` counts as a spreadsheet does (the header is row 1, the first record
+    row 2); for GeoJSON/GeoPackage it is the feature number (1-based) and
+    ``row_label`` says so. ``text_id`` is Bahasa Indonesia, ``text_en`` English.
+    """
+
+    file: str
+    text_id: str
+    text_en: str
+    row: int | None = None
+    column: str | None = None
+    severity: Severity = "error"
+    code: str = "invalid"
+    row_label: Literal["baris", "fitur", "baris TOML"] = "baris"
+
+    def location(self) -> str:
+        """Where the problem is: file, row and column."""
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"{self.row_label} {self.row}")
+        if self.column is not None:
+            parts.append(f"kolom '{self.column}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        tag = "GALAT" if self.severity == "error" else "PERINGATAN"
+        return f"[{tag}] {self.location()}: {self.text_id} ({self.text_en})"
+
+
+class InputError(ValueError):
+    """Input files hold one or more errors; ``problems`` lists every one found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: list[Problem] = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = f"{len(errors)} galat pada masukan (input errors)"
+        super().__init__("\n".join([head, *map(str, self.problems)]))
+
+
+class NetworkSourceError(InputError):
+    """No road network could be loaded from any configured source."""
+
+
+class PlanError(RuntimeError):
+    """A plan could not be produced for a reason other than bad input."""
+
+
+@dataclass
+class ProblemLog:
+    """Collects problems for one file so that all of them are reported in one pass."""
+
+    file: str
+    row_label: Literal["baris", "fitur", "baris TOML"] = "baris"
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(
+        self,
+        text_id: str,
+        text_en: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        severity: Severity = "error",
+        code: str = "invalid",
+    ) -> None:
+        """Record one problem."""
+        self.problems.append(
+            Problem(self.file, text_id, text_en, row, column, severity, code, self.row_label)
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any recorded problem is an error (not just a warning)."""
+        return any(p.severity == "error" for p in self.problems)
+
+    def raise_if_errors(self) -> None:
+        """Raise :class:`InputError` with every problem if any is an error."""
+        if self.has_errors:
+            raise InputError(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The problems that are warnings only."""
+        return [p for p in self.problems if p.severity == "warning"]

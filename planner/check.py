@@ -1,0 +1,114 @@
+"""Validate a planner's input files and summarise what they hold, without planning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+from planner._errors import InputError, Problem
+from planner.posts import load_posts
+from planner.progress import SILENT, Progress
+from planner.rules import load_rules
+from planner.scenario import far_from_road, read_scenario_file
+from planner.snap import EdgeIndex, snap_frame
+from planner.sources import base_data_dir, resolve_network
+from planner.tps import load_tps
+
+
+@dataclass
+class CheckReport:
+    """What the input files hold, in lines for the terminal, and their warnings."""
+
+    summary: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The summary lines."""
+        return self.summary
+
+
+def check_inputs(
+    tps_file: str | Path,
+    posts_file: str | Path | None = None,
+    scenario_file: str | Path | None = None,
+    network: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    progress: Progress = SILENT,
+) -> CheckReport:
+    """Validate TPS (and posts) against the rules and, when one is available, the network.
+
+    Raises :class:`InputError` listing every problem of every file.
+    """
+    scenario = read_scenario_file(scenario_file) if scenario_file else None
+    rules = scenario.rules if scenario else load_rules()
+    network = network or (scenario.network if scenario else None)
+    data_dir = base_data_dir(data_dir or (scenario.data_dir if scenario else None))
+
+    problems: list[Problem] = []
+    tables: dict[str, gpd.GeoDataFrame] = {}
+    report = CheckReport()
+    files = {"tps": (tps_file, load_tps)}
+    if posts_file:
+        files["posts"] = (posts_file, load_posts)
+    for kind, (path, loader) in files.items():
+        try:
+            table = loader(path, rules)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        tables[kind] = table.frame
+        report.warnings.extend(table.warnings)
+    if problems:
+        raise InputError([*problems, *report.warnings])
+
+    report.summary.extend(_tps_lines(tps_file, tables["tps"]))
+    if "posts" in tables:
+        report.summary.extend(_posts_lines(posts_file, tables["posts"]))
+
+    if network is None and data_dir is None:
+        report.summary.append(
+            "Jarak ke jalan tidak diperiksa: beri --network atau --data-dir "
+            "(distance to roads not checked)"
+        )
+        return report
+    with progress.stage("Memuat jaringan jalan (loading the road network)"):
+        graph, _ = resolve_network(rules, network=network, data_dir=data_dir, allow_download=False)
+    index = EdgeIndex(graph)
+    distances = []
+    for kind, frame in tables.items():
+        source = str(tps_file if kind == "tps" else posts_file)
+        points = snap_frame(index, frame, "tps_id" if kind == "tps" else "post_id")
+        problems.extend(far_from_road(frame, points, source, rules.snap_max_distance_m))
+        distances.append(points.distance_m)
+    if problems:
+        raise InputError(problems)
+    snap = np.concatenate(distances)
+    report.summary.append(
+        f"Jarak ke jalan terdekat: median {np.median(snap):.0f} m, terjauh {snap.max():.0f} m "
+        f"(batas {rules.snap_max_distance_m:.0f} m)"
+    )
+    return report
+
+
+def _tps_lines(path: str | Path, tps: gpd.GeoDataFrame) -> list[str]:
+    per_kecamatan = ", ".join(f"{k} {v}" for k, v in tps.groupby("kecamatan").size().items())
+    per_risk = ", ".join(f"{k} {v}" for k, v in tps.groupby("risk").size().items())
+    return [
+        f"TPS: {len(tps):,} dari {path}; {int(tps['voters'].sum()):,} pemilih (DPT), "
+        f"terbanyak {int(tps['voters'].max())} per TPS",
+        f"  per kecamatan: {per_kecamatan}",
+        f"  per kerawanan: {per_risk}",
+    ]
+
+
+def _posts_lines(path: str | Path | None, posts: gpd.GeoDataFrame) -> list[str]:
+    approximate = int(posts["approximate"].sum())
+    return [
+        f"Pos: {len(posts)} dari {path}; Polri {int(posts['polri'].sum())}, "
+        f"TNI {int(posts['tni'].sum())}, mobil {int(posts['cars'].sum())}, "
+        f"motor {int(posts['motorbikes'].sum())}"
+        + (f"; {approximate} lokasi perkiraan (approximate)" if approximate else "")
+    ]

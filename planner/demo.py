@@ -1,0 +1,184 @@
+"""The Kota Malang demo: synthetic TPS on the real road network, written as a scenario."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from planner import __version__
+from planner._atomic import atomic_path, write_json, write_text
+from planner._data import data_path
+from planner._errors import InputError, Problem
+from planner.progress import SILENT, Progress, now_wib
+from planner.rules import Rules, load_rules, merge, read_toml
+from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
+from planner.sources import base_data_dir, download_boundaries, load_boundaries, resolve_network
+from planner.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
+
+DEMO_FILE = "malang_demo.toml"
+POSTS_FILE = "malang_posts.csv"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """The demo scenario, placed on the network, and the files written."""
+
+    scenario: Scenario
+    roads: RoadContext
+    files: dict[str, Path]
+
+
+def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]:
+    """The election (default from the demo file), its rules and the demo configuration."""
+    config = read_toml(data_path(DEMO_FILE))
+    election = election or config["demo"]["election"]
+    if election not in config["elections"]:
+        known = ", ".join(config["elections"])
+        raise InputError(
+            [
+                Problem(
+                    "--election",
+                    f"pemilu '{election}' tidak dikenal; pilih: {known}",
+                    f"unknown election '{election}'; choose: {known}",
+                )
+            ]
+        )
+    overrides = {"tps": {"max_voters": config["elections"][election]["max_voters"]}}
+    return election, load_rules(merge(config, overrides)), config
+
+
+def run_demo(
+    out_dir: str | Path,
+    network: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    tps: int | None = None,
+    seed: int | None = None,
+    election: str | None = None,
+    progress: Progress = SILENT,
+) -> DemoResult:
+    """Generate the demo scenario into ``out_dir`` and validate it on the network."""
+    out = Path(out_dir)
+    election, rules, config = demo_rules(election)
+    demo = config["demo"]
+    seed = int(demo["seed"] if seed is None else seed)
+
+    with progress.stage("Memuat jaringan jalan (loading the road network)"):
+        graph, report = resolve_network(rules, network=network, data_dir=data_dir)
+    for line in report.lines():
+        progress.info(line)
+    folder = base_data_dir(data_dir) or (Path(network).parent if network else None)
+    boundaries = load_boundaries(folder)
+    if boundaries.kelurahan is None:
+        boundaries = download_boundaries(rules)
+
+    with progress.stage(f"Membuat {tps or 'semua'} TPS sintetis (seed {seed})"):
+        spec = DemoSpec(
+            kecamatan_tps=kecamatan_counts(election, tps),
+            max_voters=rules.max_voters,
+            seed=seed,
+            residential_classes=tuple(demo["residential_classes"]),
+            risk_mix=demo.get("risk_mix", {}),
+            special_sites=tuple(SpecialSite(**s) for s in demo.get("special_sites", [])),
+            voters_beta=tuple(demo["voters_beta"]),
+            min_voters=int(demo["min_voters"]),
+        )
+        table = generate_tps(graph, boundaries.kelurahan, spec)
+
+    files = {
+        "tps": out / "tps.csv",
+        "posts": out / "posts.csv",
+        "scenario": out / "scenario.toml",
+        "network": out / "network.json",
+    }
+    with atomic_path(files["tps"]) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    with atomic_path(files["posts"]) as tmp:
+        shutil.copyfile(data_path(POSTS_FILE), tmp)
+    write_text(
+        files["scenario"],
+        scenario_toml(config["scenario"]["name"], election, seed, rules, network, folder),
+    )
+
+    with progress.stage("Memeriksa TPS dan pos (validating TPS and posts)"):
+        scenario = load_scenario(files["tps"], files["posts"], rules, config["scenario"]["name"])
+        roads = place_on_network(scenario, graph, report)
+    write_json(files["network"], network_summary(scenario, roads, election, seed))
+    progress.info(f"Skenario ditulis ke {out}")
+    return DemoResult(scenario, roads, files)
+
+
+def scenario_toml(
+    name: str,
+    election: str,
+    seed: int,
+    rules: Rules,
+    network: str | Path | None,
+    data_dir: Path | None,
+) -> str:
+    """The demo's scenario file: inputs beside it, rules that differ from the defaults."""
+    network_line = (
+        f'network = "{Path(network).resolve().as_posix()}"'
+        if network
+        else f'data_dir = "{data_dir.resolve().as_posix()}"'
+        if data_dir
+        else f'place = "{rules.area_name}"'
+    )
+    return (
+        f"# Skenario demo tps-planner {__version__}, dibuat {now_wib():%Y-%m-%d %H:%M} WIB.\n"
+        "# Aturan yang tidak tertulis di sini memakai data/defaults.toml.\n\n"
+        f'[scenario]\nname = "{name}"\nelection = "{election}"\nseed = {seed}\n\n'
+        f'[inputs]\ntps = "tps.csv"\nposts = "posts.csv"\n{network_line}\n\n'
+        f"[tps]\nmax_voters = {rules.max_voters}\n"
+    )
+
+
+def network_summary(
+    scenario: Scenario, roads: RoadContext, election: str, seed: int
+) -> dict[str, Any]:
+    """Key figures of the scenario and its network, for ``network.json``."""
+    report = roads.report
+    snap = np.concatenate([roads.tps_points.distance_m, roads.post_points.distance_m])
+    tps = scenario.tps
+    posts = scenario.posts
+    return {
+        "version": __version__,
+        "election": election,
+        "seed": seed,
+        "network": {
+            "source": report.source,
+            "nodes": report.nodes,
+            "edges": report.edges,
+            "length_km": round(report.length_km, 1),
+            "components_before": report.components_before,
+            "dropped_nodes": report.dropped_nodes,
+            "dropped_components": report.dropped_components,
+            "excluded_edges": report.excluded_edges,
+        },
+        "snap_distance_m": {
+            "median": round(float(np.median(snap)), 1),
+            "max": round(float(snap.max()), 1),
+            "limit": scenario.rules.snap_max_distance_m,
+        },
+        "tps": {
+            "total": len(tps),
+            "voters": int(tps["voters"].sum()),
+            "per_kecamatan": {k: int(v) for k, v in tps.groupby("kecamatan").size().items()},
+            "per_risk": {k: int(v) for k, v in tps.groupby("risk").size().items()},
+        },
+        "posts": [
+            {
+                "post_id": p.post_id,
+                "name": p.name,
+                "kind": p.kind,
+                "polri": int(p.polri),
+                "approximate": bool(p.approximate),
+                "note": "lokasi perkiraan (approximate location)" if p.approximate else "",
+            }
+            for p in posts.itertuples()
+        ],
+        "warnings": [str(w) for w in scenario.warnings],
+    }

@@ -1,0 +1,305 @@
+"""Planning rules: the security pattern, road speeds and limits, read from TOML."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from planner._data import data_path
+from planner._errors import InputError, ProblemLog
+
+
+class RiskCategory(StrEnum):
+    """TPS vulnerability category of the police security pattern."""
+
+    KURANG_RAWAN = "kurang_rawan"
+    RAWAN = "rawan"
+    SANGAT_RAWAN = "sangat_rawan"
+    KHUSUS = "khusus"
+
+    @property
+    def label(self) -> str:
+        """The Indonesian label as people write it."""
+        return self.value.replace("_", " ").title()
+
+
+@dataclass(frozen=True)
+class GuardPattern:
+    """Officers per guard group, most TPS per group and Linmas per TPS."""
+
+    officers: int
+    max_tps: int
+    linmas_per_tps: int
+
+    def written(self) -> str:
+        """The pattern as police write it, e.g. ``2-2-4``."""
+        return f"{self.officers}-{self.max_tps}-{self.max_tps * self.linmas_per_tps}"
+
+
+@dataclass(frozen=True)
+class AssignmentRules:
+    """Limits and weights of the guard-group assignment."""
+
+    max_travel_min: float
+    motorbike_speed_factor: float
+    same_kelurahan: bool
+    borrow_penalty_polresta: int
+    borrow_penalty_neighbour: int
+    balance_weight_s: float
+    time_limit_s: float
+    relative_gap: float
+    deterministic: bool
+    senior_ranks: tuple[str, ...]
+    risk_weight: Mapping[RiskCategory, int]
+
+
+@dataclass(frozen=True)
+class ReserveRules:
+    """How the quick-reaction reserve is staged."""
+
+    model: str
+    units: int
+    response_limit_min: float
+    speed_factor: float
+    candidate_road_nodes: int
+
+
+RESERVE_MODELS = ("lscp", "pcenter", "mclp")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every rule and limit the planner uses; defaults ship in ``data/defaults.toml``."""
+
+    pattern: Mapping[RiskCategory, GuardPattern]
+    max_voters: int
+    max_voters_is_error: bool
+    timezone: str
+    voting_start: time
+    voting_end: time
+    snap_max_distance_m: float
+    node_precision_deg: float
+    exclude_classes: tuple[str, ...]
+    speeds_kph: Mapping[str, float]
+    default_speed_kph: float
+    area_name: str
+    area_bbox: tuple[float, float, float, float]
+    assignment: AssignmentRules
+    reserve: ReserveRules
+
+    def speed_for(self, road_class: str | None) -> float:
+        """Planning speed in km/h for a road class (RBI name or OSM highway tag)."""
+        if road_class is None:
+            return self.default_speed_kph
+        return self.speeds_kph.get(road_class, self.default_speed_kph)
+
+
+DEFAULTS_FILE = "defaults.toml"
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning syntax errors into an :class:`InputError` with the line."""
+    path = Path(path)
+    log = ProblemLog(str(path), row_label="baris TOML")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        log.add("berkas tidak ditemukan", "file not found", code="missing_file")
+        raise InputError(log.problems) from None
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        log.add(
+            f"TOML tidak sah: {exc}",
+            f"invalid TOML: {exc}",
+            row=int(match.group(1)) if match else None,
+            code="toml_syntax",
+        )
+        raise InputError(log.problems) from None
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` onto ``base`` (tables merge, other values replace)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def default_rules_dict() -> dict[str, Any]:
+    """The shipped defaults as a plain dictionary."""
+    return read_toml(data_path(DEFAULTS_FILE))
+
+
+def load_rules(scenario: str | Path | Mapping[str, Any] | None = None) -> Rules:
+    """Rules from the shipped defaults, overridden by a scenario file or dictionary."""
+    source = "<scenario>"
+    override: Mapping[str, Any] = {}
+    if isinstance(scenario, str | Path):
+        source = str(scenario)
+        override = read_toml(scenario)
+    elif scenario is not None:
+        override = scenario
+    return rules_from_dict(merge(default_rules_dict(), override), source)
+
+
+def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
+    """Build :class:`Rules` from a merged dictionary, reporting every bad key at once."""
+    log = ProblemLog(source, row_label="baris TOML")
+    reader = _Reader(raw, log)
+    pattern: dict[RiskCategory, GuardPattern] = {}
+    for category in RiskCategory:
+        key = f"pattern.{category.value}"
+        pattern[category] = GuardPattern(
+            officers=reader.integer(f"{key}.officers", minimum=1),
+            max_tps=reader.integer(f"{key}.max_tps", minimum=1),
+            linmas_per_tps=reader.integer(f"{key}.linmas_per_tps", minimum=0),
+        )
+    speeds = reader.get("network.speeds_kph", {})
+    speeds_kph: dict[str, float] = {}
+    for road_class in speeds if isinstance(speeds, Mapping) else {}:
+        speeds_kph[road_class] = reader.number(f"network.speeds_kph.{road_class}", positive=True)
+    bbox = reader.get("area.bbox", [])
+    if not (isinstance(bbox, list) and len(bbox) == 4 and all(_is_number(v) for v in bbox)):
+        log.add(
+            "area.bbox harus [barat, selatan, timur, utara] dalam derajat",
+            "area.bbox must be [west, south, east, north] in degrees",
+            column="area.bbox",
+        )
+        bbox = [0.0, 0.0, 0.0, 0.0]
+    exclude = reader.get("network.exclude_classes", [])
+    rules = Rules(
+        pattern=pattern,
+        max_voters=reader.integer("tps.max_voters", minimum=1),
+        max_voters_is_error=bool(reader.get("tps.max_voters_is_error", False)),
+        timezone=str(reader.get("time.timezone", "Asia/Jakarta")),
+        voting_start=reader.clock("time.voting_start"),
+        voting_end=reader.clock("time.voting_end"),
+        snap_max_distance_m=reader.number("network.snap_max_distance_m", positive=True),
+        node_precision_deg=reader.number("network.node_precision_deg", positive=True),
+        exclude_classes=tuple(str(c) for c in exclude),
+        speeds_kph=speeds_kph,
+        default_speed_kph=reader.number("network.default_speed_kph", positive=True),
+        area_name=str(reader.get("area.name", "")),
+        area_bbox=(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])),
+        assignment=AssignmentRules(
+            max_travel_min=reader.number("assignment.max_travel_min", positive=True),
+            motorbike_speed_factor=reader.number(
+                "assignment.motorbike_speed_factor", positive=True
+            ),
+            same_kelurahan=bool(reader.get("assignment.same_kelurahan", False)),
+            borrow_penalty_polresta=reader.integer("assignment.borrow_penalty_polresta", 0),
+            borrow_penalty_neighbour=reader.integer("assignment.borrow_penalty_neighbour", 0),
+            balance_weight_s=reader.number("assignment.balance_weight_s"),
+            time_limit_s=reader.number("assignment.time_limit_s", positive=True),
+            relative_gap=reader.number("assignment.relative_gap"),
+            deterministic=bool(reader.get("assignment.deterministic", True)),
+            senior_ranks=tuple(str(r).upper() for r in reader.get("assignment.senior_ranks", [])),
+            risk_weight={
+                c: reader.integer(f"assignment.risk_weight.{c.value}", 1) for c in RiskCategory
+            },
+        ),
+        reserve=ReserveRules(
+            model=reader.choice("reserve.model", RESERVE_MODELS),
+            units=reader.integer("reserve.units", 1),
+            response_limit_min=reader.number("reserve.response_limit_min", positive=True),
+            speed_factor=reader.number("reserve.speed_factor", positive=True),
+            candidate_road_nodes=reader.integer("reserve.candidate_road_nodes", 0),
+        ),
+    )
+    log.raise_if_errors()
+    return rules
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class _Reader:
+    """Typed access to dotted keys of a TOML dictionary, logging what is wrong."""
+
+    def __init__(self, raw: Mapping[str, Any], log: ProblemLog):
+        self.raw = raw
+        self.log = log
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        node: Any = self.raw
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def _missing(self, dotted: str) -> None:
+        self.log.add(
+            f"kunci '{dotted}' tidak ada", f"key '{dotted}' is missing", column=dotted, code="key"
+        )
+
+    def number(self, dotted: str, positive: bool = False) -> float:
+        value = self.get(dotted)
+        if value is None:
+            self._missing(dotted)
+            return 1.0
+        if not _is_number(value) or (positive and value <= 0):
+            self.log.add(
+                f"'{dotted}' harus angka{' positif' if positive else ''}, bukan {value!r}",
+                f"'{dotted}' must be a{' positive' if positive else ''} number, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return 1.0
+        return float(value)
+
+    def integer(self, dotted: str, minimum: int) -> int:
+        value = self.get(dotted)
+        if value is None:
+            self._missing(dotted)
+            return minimum
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            self.log.add(
+                f"'{dotted}' harus bilangan bulat >= {minimum}, bukan {value!r}",
+                f"'{dotted}' must be a whole number >= {minimum}, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return minimum
+        return value
+
+    def choice(self, dotted: str, allowed: tuple[str, ...]) -> str:
+        value = self.get(dotted)
+        if value not in allowed:
+            self.log.add(
+                f"'{dotted}' harus salah satu dari {', '.join(allowed)}, bukan {value!r}",
+                f"'{dotted}' must be one of {', '.join(allowed)}, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return allowed[0]
+        return str(value)
+
+    def clock(self, dotted: str) -> time:
+        value = self.get(dotted)
+        if isinstance(value, time):
+            return value
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            self.log.add(
+                f"'{dotted}' harus jam JJ:MM, bukan {value!r}",
+                f"'{dotted}' must be a clock time HH:MM, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return time(0, 0)

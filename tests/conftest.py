@@ -1,0 +1,61 @@
+"""Shared fixtures: the offline Kota Malang data and networks built from it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from planner.network import NetworkReport
+    from planner.rules import Rules
+    from planner.snap import EdgeIndex
+
+REPO = Path(__file__).resolve().parents[1]
+INPUT_DATA = Path(__file__).parent / "input_data"
+
+
+def malang_data_dir() -> Path:
+    """``TPS_PLANNER_DATA_DIR`` or ``../shared/data/malang`` beside the repository."""
+    env = os.environ.get("TPS_PLANNER_DATA_DIR")
+    return Path(env) if env else REPO.parent / "shared" / "data" / "malang"
+
+
+@pytest.fixture(scope="session")
+def malang_dir() -> Path:
+    """The Kota Malang data folder; skips the test with the reason when it is absent."""
+    folder = malang_data_dir()
+    if not (folder / "roads_rbi25k.geojson").is_file():
+        pytest.skip(f"Kota Malang data not found at {folder} (set TPS_PLANNER_DATA_DIR)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def malang_network(malang_dir: Path):
+    """The drivable Kota Malang network (graph, report) from the RBI roads, built once."""
+    from planner.network import load_network
+    from planner.rules import load_rules
+
+    return load_network(malang_dir / "roads_rbi25k.geojson", load_rules())
+
+
+@pytest.fixture(scope="session")
+def default_rules() -> Rules:
+    """The shipped default rules."""
+    from planner.rules import load_rules
+
+    return load_rules()
+
+
+@pytest.fixture(scope="session")
+def malang_edge_index(
+    malang_network: tuple[nx.MultiDiGraph, NetworkReport],
+) -> EdgeIndex:
+    """The edge index of the Kota Malang network, built once."""
+    from planner.snap import EdgeIndex
+
+    return EdgeIndex(malang_network[0])
