@@ -13,7 +13,10 @@ from planner import __version__
 from planner._atomic import atomic_path, write_json, write_text
 from planner._data import data_path
 from planner._errors import InputError, Problem
+from planner.assignment import assign_guards
+from planner.plan import plan_document, write_plan
 from planner.progress import SILENT, Progress, now_wib
+from planner.reserve import plan_reserve
 from planner.rules import Rules, load_rules, merge, read_toml
 from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
 from planner.sources import base_data_dir, download_boundaries, load_boundaries, resolve_network
@@ -25,11 +28,12 @@ POSTS_FILE = "malang_posts.csv"
 
 @dataclass(frozen=True)
 class DemoResult:
-    """The demo scenario, placed on the network, and the files written."""
+    """The demo scenario, placed on the network, its plan, and the files written."""
 
     scenario: Scenario
     roads: RoadContext
     files: dict[str, Path]
+    plan: dict[str, Any]
 
 
 def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]:
@@ -108,7 +112,29 @@ def run_demo(
         roads = place_on_network(scenario, graph, report)
     write_json(files["network"], network_summary(scenario, roads, election, seed))
     progress.info(f"Skenario ditulis ke {out}")
-    return DemoResult(scenario, roads, files)
+    plan = make_plan(scenario, roads, seed, progress)
+    files["plan"] = out / "plan.json"
+    write_plan(files["plan"], plan)
+    return DemoResult(scenario, roads, files, plan)
+
+
+def make_plan(
+    scenario: Scenario, roads: RoadContext, seed: int, progress: Progress = SILENT
+) -> dict[str, Any]:
+    """Guard groups and reserve for a scenario on its network, as a plan document."""
+    with progress.stage("Menyusun kelompok jaga (guard-group assignment, CP-SAT)"):
+        assignment = assign_guards(scenario, roads, seed=seed, progress=progress.info)
+    progress.info(
+        f"  {assignment.officers} personel untuk {len(assignment.groups)} kelompok; "
+        f"batas bawah {assignment.officers_lower_bound}, cara manual {assignment.baseline_officers}"
+    )
+    with progress.stage("Menempatkan pasukan cadangan (reserve staging)"):
+        reserve = plan_reserve(scenario, roads, seed=seed)
+    progress.info(
+        f"  {len(reserve.staging)} titik siaga; "
+        f"respons terlama {reserve.worst_response_s / 60:.1f} menit"
+    )
+    return plan_document(scenario, roads, assignment, reserve, seed)
 
 
 def scenario_toml(

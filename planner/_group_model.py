@@ -1,0 +1,273 @@
+"""The CP-SAT model of one kecamatan's guard groups, solved in stages with proven bounds.
+
+Stages: (1) most risk-weighted TPS covered, only when the officer budget
+binds; (2) fewest officers; (3) least anchor-to-TPS travel plus group-size
+imbalance with the earlier objectives fixed. Stages 1-2 are CP-SAT solves,
+warm-started from a greedy plan, bounded by CP-SAT, the LP relaxation (GLOP)
+and a capacity-counting bound. Stage 3 moves anchors by local search with
+each anchor set allocated exactly by min-cost flow, bounded by the LP
+relaxation of the same CP-SAT model.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from planner._groups import (
+    Groups,
+    KecamatanProblem,
+    TravelObjective,
+    greedy_groups,
+    improve_anchors,
+)
+from planner._lp_bound import lp_relaxation_bound
+
+STATUS_NAMES = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "invalid",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Search limits; deterministic mode limits search effort, not wall time."""
+
+    time_limit_s: float
+    relative_gap: float
+    deterministic: bool
+    seed: int
+    balance_weight_s: float
+
+
+@dataclass(frozen=True)
+class StageStats:
+    """Solver statistics of one stage of one kecamatan."""
+
+    kecamatan: str
+    stage: str
+    status: str
+    objective: float
+    best_bound: float
+    gap: float
+    wall_s: float
+    variables: int
+
+
+@dataclass(frozen=True)
+class KecamatanSolution:
+    """Groups of one kecamatan as (anchor index, member indices), uncovered indices, stats."""
+
+    groups: tuple[tuple[int, tuple[int, ...]], ...]
+    uncovered: tuple[int, ...]
+    stats: tuple[StageStats, ...]
+    officers_bound: int
+
+
+def solve_kecamatan(problem: KecamatanProblem, settings: SolverSettings) -> KecamatanSolution:
+    """Solve one kecamatan's assignment in stages."""
+    model = GroupModel(problem, settings)
+    stats: list[StageStats] = []
+    rationed = problem.officer_budget is not None
+    if rationed:
+        stats.append(model.optimise("coverage", model.covered_weight(), maximise=True))
+        model.add(model.covered_weight() >= round(stats[-1].objective))
+    known_bound = None if rationed else problem.officer_bound(model.pairs)
+    step = int(np.gcd.reduce(problem.officers)) if len(problem.officers) else 1
+    start = None if rationed else sum(int(problem.officers[m].max()) for _, m in model.groups)
+    stats.append(
+        model.optimise(
+            "officers", model.officers(), known_bound=known_bound, step=step, start_value=start
+        )
+    )
+    officers_bound = math.ceil(stats[-1].best_bound - 1e-6)
+    model.add(model.officers() <= round(stats[-1].objective))
+    stats.append(model.improve_travel())
+    return KecamatanSolution(
+        tuple((j, tuple(m)) for j, m in model.groups),
+        model.uncovered(),
+        tuple(stats),
+        officers_bound,
+    )
+
+
+class GroupModel:
+    """The CP-SAT model of one kecamatan and its current best groups.
+
+    All constraints are linear so that the LP relaxation (GLOP) bounds every
+    stage besides CP-SAT's own bound.
+    """
+
+    def __init__(self, problem: KecamatanProblem, settings: SolverSettings):
+        self.problem = problem
+        self.settings = settings
+        self.model = cp_model.CpModel()
+        n = len(problem.tps_ids)
+        self.pairs = problem.allowed_pairs()
+        self.x = {(i, j): self.model.new_bool_var(f"x{i}_{j}") for i, j in self.pairs}
+        self.y = [self.x[j, j] for j in range(n)]  # an anchor is a member of its own group
+        self.members: list[list[int]] = [[] for _ in range(n)]
+        anchors: list[list[int]] = [[] for _ in range(n)]
+        for i, j in self.pairs:
+            self.members[j].append(i)
+            anchors[i].append(j)
+        rationed = problem.officer_budget is not None
+        self.u = [self.model.new_bool_var(f"u{i}") if rationed else 0 for i in range(n)]
+        for i in range(n):
+            self.model.add(sum(self.x[i, j] for j in anchors[i]) + self.u[i] == 1)
+        self.group_officers = []
+        for j in range(n):
+            for i in self.members[j]:
+                if i != j:
+                    self.model.add(self.x[i, j] <= self.y[j])
+            size = sum(self.x[i, j] for i in self.members[j])
+            self.model.add(size <= int(problem.capacity[j]) * self.y[j])
+            self.group_officers.append(self._officers_of_group(j))
+        if rationed:
+            self.model.add(sum(self.group_officers) <= problem.officer_budget)
+        self.groups: Groups = greedy_groups(problem, self.pairs)
+
+    def add(self, constraint: cp_model.BoundedLinearExpression) -> None:
+        """Add a linear constraint (used to fix an earlier stage's objective)."""
+        self.model.add(constraint)
+
+    def _officers_of_group(self, j: int) -> cp_model.LinearExprT:
+        """Officers of anchor j's group: the most any of its TPS' categories needs."""
+        base = int(self.problem.officers[j])
+        more = [i for i in self.members[j] if self.problem.officers[i] > base]
+        if not more:
+            return base * self.y[j]
+        top = int(self.problem.officers[more].max())
+        officers = self.model.new_int_var(0, top, f"o{j}")
+        self.model.add(officers >= base * self.y[j])
+        for i in more:
+            self.model.add(officers >= int(self.problem.officers[i]) * self.x[i, j])
+        return officers
+
+    def officers(self) -> cp_model.LinearExprT:
+        return sum(self.group_officers)
+
+    def covered_weight(self) -> cp_model.LinearExprT:
+        return sum(int(w) * (1 - u) for w, u in zip(self.problem.weight, self.u, strict=True))
+
+    def uncovered(self) -> tuple[int, ...]:
+        covered = {i for _, members in self.groups for i in members}
+        return tuple(i for i in range(len(self.y)) if i not in covered)
+
+    def optimise(
+        self,
+        stage: str,
+        objective: cp_model.LinearExprT,
+        maximise: bool = False,
+        known_bound: float | None = None,
+        step: int = 1,
+        start_value: float | None = None,
+    ) -> StageStats:
+        """Solve with ``objective`` from the current groups; bound by CP-SAT and the LP.
+
+        The proven bound (rounded to the objective's step) is added as a valid
+        cut, so CP-SAT stops as soon as it reaches it. ``start_value`` is the
+        objective of the current groups when they are feasible: if CP-SAT stops
+        before matching it, the current groups stay.
+        """
+        if maximise:
+            self.model.maximize(objective)
+        else:
+            self.model.minimize(objective)
+        bounds = [b for b in (lp_relaxation_bound(self.model), known_bound) if b is not None]
+        if bounds:
+            if maximise:
+                best = math.floor(min(bounds) / step + 1e-9) * step
+                self.model.add(objective <= best)
+            else:
+                best = math.ceil(max(bounds) / step - 1e-9) * step
+                self.model.add(objective >= best)
+            if start_value is not None and start_value == best:
+                return self._stats(stage, start_value, best, 0.0, "optimal")
+        self.model.clear_hints()
+        chosen = {(i, j) for j, members in self.groups for i in members}
+        for pair, var in self.x.items():
+            self.model.add_hint(var, pair in chosen)
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = 1
+        params.random_seed = self.settings.seed
+        params.relative_gap_limit = self.settings.relative_gap
+        if self.settings.deterministic:
+            params.max_deterministic_time = self.settings.time_limit_s
+            params.max_time_in_seconds = 4 * self.settings.time_limit_s
+        else:
+            params.max_time_in_seconds = self.settings.time_limit_s
+        status = solver.solve(self.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise RuntimeError(
+                f"CP-SAT found no {stage} solution for {self.problem.kecamatan}: "
+                f"{STATUS_NAMES.get(status, status)}"
+            )
+        value, bound = solver.objective_value, solver.best_objective_bound
+        if start_value is not None and (start_value > value if maximise else start_value < value):
+            value = start_value  # CP-SAT stopped before reaching its own start: keep the start
+        else:
+            self.groups = [
+                (j, sorted(i for i in self.members[j] if solver.boolean_value(self.x[i, j])))
+                for j in range(len(self.y))
+                if solver.boolean_value(self.y[j])
+            ]
+        return self._stats(stage, value, bound, solver.wall_time, STATUS_NAMES.get(status, ""))
+
+    def improve_travel(self) -> StageStats:
+        """Stage 3: anchor local search with min-cost-flow allocation; LP bound for the gap."""
+        start = time.perf_counter()
+        covered = sum(len(m) for _, m in self.groups)
+        target10 = round(10 * covered / max(1, len(self.groups)))
+        weight = round(self.settings.balance_weight_s)
+        objective = TravelObjective(
+            np.rint(10 * np.nan_to_num(self.problem.travel_s, posinf=0.0)).astype(np.int64),
+            target10,
+            weight,
+        )
+        cost, self.groups = improve_anchors(self.problem, self.pairs, self.groups, objective)
+        expression = self._travel_expression(objective)
+        self.model.minimize(expression)
+        bound = lp_relaxation_bound(self.model)
+        return self._stats(
+            "travel",
+            float(cost),
+            float(bound if bound is not None else 0.0),
+            time.perf_counter() - start,
+            "feasible",
+        )
+
+    def _travel_expression(self, objective: TravelObjective) -> cp_model.LinearExprT:
+        """The CP-SAT form of :class:`TravelObjective`, for its LP bound."""
+        travel = sum(int(objective.travel10[j, i]) * self.x[i, j] for i, j in self.pairs if i != j)
+        deviations = []
+        for j in range(len(self.y)):
+            size = sum(self.x[i, j] for i in self.members[j])
+            deviation = self.model.new_int_var(0, 10 * len(self.y), f"d{j}")
+            self.model.add(deviation >= 10 * size - objective.target10 * self.y[j])
+            self.model.add(deviation >= objective.target10 * self.y[j] - 10 * size)
+            deviations.append(deviation)
+        return travel + objective.balance_weight * sum(deviations)
+
+    def _stats(
+        self, stage: str, value: float, bound: float, wall_s: float, status: str
+    ) -> StageStats:
+        gap = abs(value - bound) / max(abs(value), 1e-9)
+        return StageStats(
+            kecamatan=self.problem.kecamatan,
+            stage=stage,
+            status="optimal" if gap < 1e-9 else status,
+            objective=value,
+            best_bound=bound,
+            gap=gap,
+            wall_s=wall_s,
+            variables=len(self.model.proto.variables),
+        )

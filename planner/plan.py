@@ -1,0 +1,164 @@
+"""The plan document (``plan.json``): what was decided, in a documented, stable JSON form.
+
+Format ``tps-planner/plan`` version 1 (times in seconds, ids as in the inputs):
+
+- ``format``, ``format_version``, ``version`` (tps-planner), ``seed``
+- ``scenario``: ``name``, ``sources`` (input files), ``network`` (source, nodes, edges),
+  ``rules`` (every rule used)
+- ``groups``: one per guard group: ``group_id``, ``kecamatan``, ``anchor`` (TPS id
+  where the officers post), ``members`` (TPS ids, anchor included), ``officers``,
+  ``officers_from`` (post id -> officers), ``linmas``, ``max_travel_s``
+- ``uncovered``: ``tps_id``, ``kecamatan``, ``reason_id``, ``reason_en``
+- ``borrowings``: ``from_post``, ``to_kecamatan``, ``officers``, ``penalty``
+- ``reserve``: ``model``, ``response_limit_s``, ``staging`` (``point_id``, ``kind``,
+  ``lon``, ``lat``, ``approximate``), ``tps_staging`` and ``tps_response_s`` (per TPS id),
+  ``beyond_limit``, ``solver`` (``status``, ``objective``, ``best_bound``, ``gap``)
+- ``kpis``: ``tps``, ``tps_covered``, ``officers``, ``officers_lower_bound``,
+  ``officer_gap``, ``baseline_officers``, ``linmas``, ``per_polsek`` (officers, linmas,
+  groups, TPS), ``worst_reserve_response_s``
+- ``solver``: per kecamatan and stage ``status``, ``objective``, ``best_bound``, ``gap``
+
+Nothing in it depends on the clock, so the same inputs and seed give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from planner import __version__
+from planner._atomic import write_json
+from planner._errors import InputError, Problem
+from planner.assignment import AssignmentResult
+from planner.reserve import ReservePlan
+from planner.rules import Rules
+from planner.scenario import RoadContext, Scenario
+
+FORMAT = "tps-planner/plan"
+FORMAT_VERSION = 1
+
+
+def rules_document(rules: Rules) -> dict[str, Any]:
+    """Every rule as plain JSON values."""
+    raw = asdict(rules)
+    raw["pattern"] = {str(k): v for k, v in raw["pattern"].items()}
+    raw["assignment"]["risk_weight"] = {
+        str(k): v for k, v in raw["assignment"]["risk_weight"].items()
+    }
+    raw["voting_start"] = rules.voting_start.isoformat(timespec="minutes")
+    raw["voting_end"] = rules.voting_end.isoformat(timespec="minutes")
+    return raw
+
+
+def plan_document(
+    scenario: Scenario,
+    roads: RoadContext,
+    assignment: AssignmentResult,
+    reserve: ReservePlan,
+    seed: int,
+) -> dict[str, Any]:
+    """The plan as a JSON-ready dictionary."""
+    tps = scenario.tps
+    covered = {t for g in assignment.groups for t in g.members}
+    per_polsek: dict[str, dict[str, int]] = {}
+    for group in assignment.groups:
+        figures = per_polsek.setdefault(
+            group.kecamatan, {"groups": 0, "tps": 0, "officers": 0, "linmas": 0}
+        )
+        figures["groups"] += 1
+        figures["tps"] += len(group.members)
+        figures["officers"] += group.officers
+        figures["linmas"] += group.linmas
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "version": __version__,
+        "seed": seed,
+        "scenario": {
+            "name": scenario.name,
+            "sources": scenario.sources,
+            "network": {
+                "source": roads.report.source,
+                "nodes": roads.report.nodes,
+                "edges": roads.report.edges,
+            },
+            "rules": rules_document(scenario.rules),
+        },
+        "groups": [
+            {
+                "group_id": g.group_id,
+                "kecamatan": g.kecamatan,
+                "anchor": g.anchor,
+                "members": list(g.members),
+                "officers": g.officers,
+                "officers_from": dict(g.officers_from),
+                "linmas": g.linmas,
+                "max_travel_s": round(g.max_travel_s, 1),
+            }
+            for g in assignment.groups
+        ],
+        "uncovered": [asdict(u) for u in assignment.uncovered],
+        "borrowings": [asdict(b) for b in assignment.borrowings],
+        "reserve": {
+            "model": reserve.model,
+            "response_limit_s": reserve.response_limit_s,
+            "staging": [asdict(s) for s in reserve.staging],
+            "tps_staging": reserve.tps_staging,
+            "tps_response_s": {k: round(v, 1) for k, v in reserve.tps_response_s.items()},
+            "beyond_limit": list(reserve.beyond_limit),
+            "solver": {
+                "status": reserve.solver.status,
+                "objective": reserve.solver.objective,
+                "best_bound": reserve.solver.best_bound,
+                "gap": reserve.solver.gap,
+            },
+        },
+        "kpis": {
+            "tps": len(tps),
+            "tps_covered": len(covered),
+            "officers": assignment.officers,
+            "officers_lower_bound": assignment.officers_lower_bound,
+            "officer_gap": round(assignment.officer_gap, 4),
+            "baseline_officers": assignment.baseline_officers,
+            "linmas": sum(g.linmas for g in assignment.groups),
+            "per_polsek": per_polsek,
+            "worst_reserve_response_s": round(reserve.worst_response_s, 1),
+        },
+        "solver": [
+            {
+                "kecamatan": s.kecamatan,
+                "stage": s.stage,
+                "status": s.status,
+                "objective": s.objective,
+                "best_bound": round(s.best_bound, 3),
+                "gap": round(s.gap, 4),
+            }
+            for s in assignment.stats
+        ],
+    }
+
+
+def write_plan(path: str | Path, document: dict[str, Any]) -> None:
+    """Write ``plan.json`` atomically."""
+    write_json(path, document)
+
+
+def read_plan(path: str | Path) -> dict[str, Any]:
+    """Read a ``plan.json``; a file that is not one is an :class:`InputError`."""
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), "berkas tidak ditemukan", "file not found")]) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(
+            [Problem(str(path), f"bukan JSON yang sah: {exc}", f"not valid JSON: {exc}", row=line)]
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise InputError(
+            [Problem(str(path), f"bukan rencana {FORMAT}", f"not a {FORMAT} document")]
+        )
+    return document

@@ -1,0 +1,186 @@
+"""Guard-group assignment: the CP-SAT model, bounds, borrowing, rationing, determinism."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ortools.sat.python import cp_model
+
+from planner._groups import (
+    KecamatanProblem,
+    TravelObjective,
+    allocate_to_anchors,
+    greedy_groups,
+)
+from planner._lp_bound import lp_relaxation_bound
+from planner.assignment import assign_guards, by_hand_baseline
+from planner.rules import RiskCategory, load_rules
+from planner.scenario import load_scenario, place_on_network
+from tests.city import city_report, grid_city, node_point, write_posts, write_tps
+
+
+def solve_city(tmp_path: Path, tps_rows, post_rows, overrides=None, seed: int = 0):
+    rules = load_rules(overrides or {})
+    tps = write_tps(tmp_path / "tps.csv", tps_rows)
+    posts = write_posts(tmp_path / "posts.csv", post_rows)
+    scenario = load_scenario(tps, posts, rules)
+    graph = grid_city(rules)
+    roads = place_on_network(scenario, graph, city_report(graph))
+    return scenario, roads, assign_guards(scenario, roads, seed=seed, workers=1)
+
+
+def kec_rows(kecamatan: str, nodes: range, risks: dict[int, str] | None = None):
+    risks = risks or {}
+    return [
+        (kecamatan, "Satu", n + 1, *node_point(node), risks.get(n, "kurang rawan"))
+        for n, node in enumerate(nodes)
+    ]
+
+
+POSTS = [
+    ("polresta", "polresta", "Klojen", *node_point(0), 10),
+    ("polsek_a", "polsek", "Alpha", *node_point(7), 20),
+    ("polsek_b", "polsek", "Beta", *node_point(28), 20),
+]
+
+
+def test_every_tps_in_one_group_within_every_rule(tmp_path: Path) -> None:
+    risks = {0: "rawan", 3: "sangat rawan", 5: "khusus", 8: "rawan"}
+    rows = kec_rows("Alpha", range(0, 18), risks) + kec_rows("Beta", range(18, 30))
+    scenario, roads, result = solve_city(tmp_path, rows, POSTS)
+    rules = scenario.rules
+    risk = dict(zip(scenario.tps["tps_id"], scenario.tps["risk"], strict=True))
+    kec = dict(zip(scenario.tps["tps_id"], scenario.tps["kecamatan"], strict=True))
+    members = [t for g in result.groups for t in g.members]
+    assert sorted(members) == sorted(scenario.tps["tps_id"])
+    travel = roads.router.matrix(roads.tps_points) / rules.assignment.motorbike_speed_factor
+    index = {t: i for i, t in enumerate(roads.tps_points.ids)}
+    for group in result.groups:
+        caps = [rules.pattern[RiskCategory(risk[t])].max_tps for t in group.members]
+        assert len(group.members) <= min(caps)
+        assert group.anchor in group.members
+        assert rules.pattern[RiskCategory(risk[group.anchor])].max_tps == min(caps)
+        assert {kec[t] for t in group.members} == {group.kecamatan}
+        assert group.linmas == 2 * len(group.members)
+        for t in group.members:
+            assert travel[index[group.anchor], index[t]] <= rules.assignment.max_travel_min * 60
+    singles = {g.members for g in result.groups if len(g.members) == 1}
+    assert ("ALPHA-SATU-004",) in singles and ("ALPHA-SATU-006",) in singles
+    assert result.officers == result.officers_lower_bound  # proven optimal here
+    assert result.baseline_officers >= result.officers
+    assert not result.uncovered and not result.borrowings
+
+
+def test_coverage_limit_splits_distant_tps(tmp_path: Path) -> None:
+    rows = kec_rows("Alpha", range(0, 36, 5))  # spread over the whole grid
+    _, _, loose = solve_city(tmp_path, rows, POSTS)
+    _, _, tight = solve_city(tmp_path, rows, POSTS, {"assignment": {"max_travel_min": 0.4}})
+    assert len(loose.groups) == 1
+    assert len(tight.groups) > 1
+    assert max(g.max_travel_s for g in tight.groups) <= 0.4 * 60
+
+
+def test_same_kelurahan_switch(tmp_path: Path) -> None:
+    rows = [
+        (k, "Satu" if n % 2 else "Dua", n, lat, lon, r)
+        for k, _, n, lat, lon, r in kec_rows("Alpha", range(0, 8))
+    ]
+    _, _, mixed = solve_city(tmp_path, rows, POSTS)
+    scenario, _, split = solve_city(tmp_path, rows, POSTS, {"assignment": {"same_kelurahan": True}})
+    kel = dict(zip(scenario.tps["tps_id"], scenario.tps["kelurahan"], strict=True))
+    assert len(mixed.groups) == 1
+    assert all(len({kel[t] for t in g.members}) == 1 for g in split.groups)
+    assert len(split.groups) == 2
+
+
+def test_short_polsek_borrows_from_polresta_then_rations(tmp_path: Path) -> None:
+    rows = kec_rows("Alpha", range(0, 30), {1: "sangat rawan", 2: "sangat rawan"})
+    posts = [POSTS[0], ("polsek_a", "polsek", "Alpha", *node_point(7), 2)]
+    _, _, borrowed = solve_city(tmp_path, rows, posts)
+    assert not borrowed.uncovered
+    (loan,) = borrowed.borrowings
+    assert loan.from_post == "polresta" and loan.to_kecamatan == "Alpha"
+    assert loan.officers == borrowed.officers - 2
+    assert sum(g.officers_from.get("polresta", 0) for g in borrowed.groups) == loan.officers
+
+    starved = [("polresta", "polresta", "Klojen", *node_point(0), 0), posts[1]]
+    _, _, rationed = solve_city(tmp_path, rows, starved)
+    assert rationed.officers <= 2
+    assert len(rationed.uncovered) == 30 - sum(len(g.members) for g in rationed.groups)
+    assert all("kurang" in u.reason_id and "short" in u.reason_en for u in rationed.uncovered)
+
+
+def test_same_seed_same_groups(tmp_path: Path) -> None:
+    rows = kec_rows("Alpha", range(0, 24), {4: "rawan"}) + kec_rows("Beta", range(24, 36))
+    first = solve_city(tmp_path, rows, POSTS, seed=3)[2]
+    second = solve_city(tmp_path, rows, POSTS, seed=3)[2]
+    assert first.groups == second.groups
+
+
+def test_by_hand_baseline_chunks_in_number_order(tmp_path: Path) -> None:
+    risks = {2: "rawan", 12: "sangat rawan"}
+    rows = kec_rows("Alpha", range(0, 14), risks)
+    scenario = load_scenario(
+        write_tps(tmp_path / "t.csv", rows), write_posts(tmp_path / "p.csv", POSTS), load_rules()
+    )
+    # numbers 1-2 then rawan 3 closes the chunk at 2: [1,2] [3,4] [5..12] [13] [14]
+    assert by_hand_baseline(scenario) == 2 * 5
+
+
+def problem_of(travel: np.ndarray, capacity: list[int], limit: float = 100.0) -> KecamatanProblem:
+    n = len(capacity)
+    return KecamatanProblem(
+        kecamatan="K",
+        tps_ids=tuple(f"t{i}" for i in range(n)),
+        kelurahan=np.zeros(n, int),
+        capacity=np.array(capacity),
+        officers=np.full(n, 2),
+        weight=np.ones(n, int),
+        travel_s=travel,
+        max_travel_s=limit,
+        same_kelurahan=False,
+    )
+
+
+def test_officer_bound_counts_components_and_categories() -> None:
+    far = np.full((5, 5), 1000.0)
+    far[:3, :3] = 10.0
+    np.fill_diagonal(far, 0.0)
+    problem = problem_of(far, [2, 10, 10, 10, 1])
+    # component {0,1,2}: one rawan group of 2 + one group for the third; {3}; {4}
+    assert problem.officer_bound(problem.allowed_pairs()) == 2 * 4
+    assert 2 * len(greedy_groups(problem, problem.allowed_pairs())) == 8
+
+
+def test_min_cost_flow_allocation_matches_brute_force() -> None:
+    rng = np.random.default_rng(1)
+    travel = rng.uniform(1, 50, size=(6, 6))
+    np.fill_diagonal(travel, 0)
+    problem = problem_of(travel, [3, 3, 10, 10, 10, 10])
+    objective = TravelObjective(
+        np.rint(10 * travel).astype(np.int64), target10=30, balance_weight=0
+    )
+    pairs = np.array(problem.allowed_pairs())
+    cost, groups = allocate_to_anchors(problem, pairs, [0, 1], objective, np.ones(6, bool))
+    import itertools
+
+    best = min(
+        sum(objective.travel10[a, i] for i, a in zip((2, 3, 4, 5), choice, strict=True))
+        for choice in itertools.product((0, 1), repeat=4)
+        if choice.count(0) <= 2 and choice.count(1) <= 2
+    )
+    assert cost == best == objective.of(groups)
+
+
+def test_lp_relaxation_bound_of_a_small_model() -> None:
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{i}") for i in range(3)]
+    model.add(x[0] + x[1] >= 1)
+    model.add(x[1] + x[2] >= 1)
+    model.add(x[0] + x[2] >= 1)
+    model.minimize(sum(x))
+    assert lp_relaxation_bound(model) == pytest.approx(1.5)
+    model.maximize(2 * x[0] + x[1] + 3)
+    assert lp_relaxation_bound(model) == pytest.approx(6.0)
