@@ -181,14 +181,9 @@ class GroupModel:
             self.model.maximize(objective)
         else:
             self.model.minimize(objective)
-        bounds = [b for b in (lp_relaxation_bound(self.model), known_bound) if b is not None]
-        if bounds:
-            if maximise:
-                best = math.floor(min(bounds) / step + 1e-9) * step
-                self.model.add(objective <= best)
-            else:
-                best = math.ceil(max(bounds) / step - 1e-9) * step
-                self.model.add(objective >= best)
+        best = self._proven_bound(maximise, known_bound, step, start_value)
+        if best is not None:
+            self.model.add(objective <= best if maximise else objective >= best)
             if start_value is not None and start_value == best:
                 return self._stats(stage, start_value, best, 0.0, "optimal")
         self.model.clear_hints()
@@ -221,6 +216,23 @@ class GroupModel:
                 if solver.boolean_value(self.y[j])
             ]
         return self._stats(stage, value, bound, solver.wall_time, STATUS_NAMES.get(status, ""))
+
+    def _proven_bound(
+        self, maximise: bool, known_bound: float | None, step: int, start_value: float | None
+    ) -> float | None:
+        """The best of the known bound and the LP relaxation, rounded to the step.
+
+        The LP is skipped when the known bound already matches the start.
+        """
+        bounds = [] if known_bound is None else [known_bound]
+        if not bounds or start_value != known_bound:
+            lp = lp_relaxation_bound(self.model)
+            bounds += [] if lp is None else [lp]
+        if not bounds:
+            return None
+        if maximise:
+            return math.floor(min(bounds) / step + 1e-9) * step
+        return math.ceil(max(bounds) / step - 1e-9) * step
 
     def improve_travel(self) -> StageStats:
         """Stage 3: anchor local search with min-cost-flow allocation; LP bound for the gap."""

@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--posts", type=Path, help="berkas pos (posts file)")
     check.add_argument("--scenario", type=Path, help="berkas skenario TOML")
     _network_arguments(check)
+
+    validate = commands.add_parser("validate", help="periksa rencana (validate a plan)")
+    validate.add_argument("scenario", type=Path, metavar="SCENARIO", help="skenario TOML")
+    validate.add_argument("plan", type=Path, metavar="PLAN.json")
     return parser
 
 
@@ -123,7 +127,26 @@ def run_check_command(args: argparse.Namespace, progress: Progress) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"demo": run_demo_command, "check": run_check_command}
+def run_validate_command(args: argparse.Namespace, progress: Progress) -> int:
+    """``tps-planner validate``: re-check every rule of a plan; 1 when any is broken."""
+    from planner.validate import validate_plan_files
+
+    with progress.stage("Memeriksa rencana (validating the plan)"):
+        violations = validate_plan_files(args.scenario, args.plan)
+    for violation in violations:
+        print(violation)
+    if violations:
+        print(f"{len(violations)} pelanggaran aturan (rule violations)")
+        return EXIT_VIOLATIONS
+    print("Rencana sah: semua aturan terpenuhi (plan valid: every rule holds)")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "demo": run_demo_command,
+    "check": run_check_command,
+    "validate": run_validate_command,
+}
 
 
 if __name__ == "__main__":

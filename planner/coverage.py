@@ -17,7 +17,7 @@ from ortools.math_opt.python import mathopt
 __all__ = ["LSCP", "MCLP", "CoverageResult", "PCenter", "PMedian"]
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
-Levels = tuple[np.ndarray, np.ndarray]
+_Levels = tuple[np.ndarray, np.ndarray]
 """One client's covering rows: rising costs, and what falling short at each costs (nan = hard)."""
 
 SOLVER = "highs"
@@ -142,7 +142,9 @@ class _CoverageModel:
     ) -> CoverageResult:
         """Solve the model; the same arguments give the same result.
 
-        ``mip_gap`` is the relative gap at which the search may stop. ``workers``
+        ``time_limit_s`` bounds the wall-clock time (a search it cuts short may
+        differ run to run). ``mip_gap`` is the relative gap at which the search may
+        stop. ``workers``
         is checked and kept for API parity only: HiGHS fixes its thread pool once
         per process and searches its branch-and-bound tree on one thread.
         """
@@ -216,8 +218,8 @@ class LSCP(_CoverageModel):
         return cls(cost, service_radius=service_radius, predefined=predefined)
 
     def _formulate(self) -> _Mip:
-        within = (np.array([self.service_radius]), np.array([np.nan]))
-        return _covering_mip(self.cost, self.reach, [within] * self.n_clients, self.predefined)
+        levels = _within(self.service_radius, self.n_clients)
+        return _covering_mip(self.cost, self.reach, levels, self.predefined)
 
     def _objective(self, facilities: tuple[int, ...], nearest: np.ndarray) -> float:
         return float(len(facilities))
@@ -267,7 +269,7 @@ class PMedian(_CoverageModel):
         # A client pays its nearest cost d[0], plus d[k+1] - d[k] for each of its distinct
         # costs d[k] with no open facility within it. Any p facilities include one of a
         # client's (facilities - p + 1) nearest, so its costs beyond those never matter.
-        levels: list[Levels] = []
+        levels: list[_Levels] = []
         for i, w in enumerate(self.weights):
             costs = np.sort(self.cost[i][self.reach[i]])
             d = np.unique(costs[: self.n_facilities - self.p + 1])
@@ -320,20 +322,23 @@ class PCenter(_CoverageModel):
 
     def _cover_within(self, radius: float, settings: _Settings) -> _Outcome:
         """Whether ``p`` facilities can serve every client at cost ``radius`` or less."""
-        within = (np.array([radius]), np.array([np.nan]))
-        levels = [within] * self.n_clients
-        return _solve_mip(
-            _covering_mip(self.cost, self.reach, levels, self.predefined, self.p), settings
-        )
+        levels = _within(radius, self.n_clients)
+        mip = _covering_mip(self.cost, self.reach, levels, self.predefined, self.p)
+        return _solve_mip(mip, settings)
 
     def _objective(self, facilities: tuple[int, ...], nearest: np.ndarray) -> float:
         return float(nearest.max())
 
 
+def _within(radius: float, n_clients: int) -> list[_Levels]:
+    """One hard row per client: an open facility within ``radius``."""
+    return [(np.array([radius]), np.array([np.nan]))] * n_clients
+
+
 def _covering_mip(
     cost: np.ndarray,
     reach: np.ndarray,
-    levels: list[Levels],
+    levels: list[_Levels],
     predefined: tuple[int, ...],
     p: int | None = None,
 ) -> _Mip:

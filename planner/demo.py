@@ -33,7 +33,7 @@ class DemoResult:
     scenario: Scenario
     roads: RoadContext
     files: dict[str, Path]
-    plan: dict[str, Any]
+    plan: dict[str, Any] | None
 
 
 def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]:
@@ -63,8 +63,9 @@ def run_demo(
     seed: int | None = None,
     election: str | None = None,
     progress: Progress = SILENT,
+    plan: bool = True,
 ) -> DemoResult:
-    """Generate the demo scenario into ``out_dir`` and validate it on the network."""
+    """Generate the demo scenario into ``out_dir``, validate it and, with ``plan``, plan it."""
     out = Path(out_dir)
     election, rules, config = demo_rules(election)
     demo = config["demo"]
@@ -112,10 +113,12 @@ def run_demo(
         roads = place_on_network(scenario, graph, report)
     write_json(files["network"], network_summary(scenario, roads, election, seed))
     progress.info(f"Skenario ditulis ke {out}")
-    plan = make_plan(scenario, roads, seed, progress)
+    if not plan:
+        return DemoResult(scenario, roads, files, None)
+    document = make_plan(scenario, roads, seed, progress)
     files["plan"] = out / "plan.json"
-    write_plan(files["plan"], plan)
-    return DemoResult(scenario, roads, files, plan)
+    write_plan(files["plan"], document)
+    return DemoResult(scenario, roads, files, document)
 
 
 def make_plan(

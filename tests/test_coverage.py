@@ -235,6 +235,17 @@ def test_inputs_are_copied_and_results_read_only():
         result.covered[0] = False
 
 
+def test_pcenter_gap_and_limit():
+    rng = np.random.default_rng(5)
+    model = PCenter.from_cost_matrix(rng.random((80, 20)) * 100, 5)
+    exact = model.solve()
+    assert exact.status == "optimal"
+    rough = model.solve(mip_gap=0.2)
+    assert rough.objective <= exact.objective / (1 - 0.2) + 1e-9
+    assert rough.best_bound <= exact.objective
+    assert model.solve(time_limit_s=1e-6).status in ("optimal", "feasible", "unknown")
+
+
 def test_limits_and_gap_still_give_a_consistent_answer():
     rng = np.random.default_rng(7)
     cost = rng.random((60, 15)) * 100
@@ -349,11 +360,13 @@ def test_same_seed_same_result():
         lambda: PMedian.from_cost_matrix(cost, weights, 4),
         lambda: PCenter.from_cost_matrix(cost, 4),
     ):
-        first, second = build().solve(seed=3), build().solve(seed=3)
-        for name in ("status", "objective", "best_bound", "gap", "facilities", "solver"):
-            assert getattr(first, name) == getattr(second, name), name
-        np.testing.assert_array_equal(first.client_facility, second.client_facility)
-        np.testing.assert_array_equal(first.covered, second.covered)
+        first = build().solve(seed=3)
+        for again in (build().solve(seed=3), build().solve(seed=3, workers=2)):
+            for name in ("status", "objective", "best_bound", "gap", "facilities", "solver"):
+                assert getattr(first, name) == getattr(again, name), name
+            np.testing.assert_array_equal(first.client_facility, again.client_facility)
+            np.testing.assert_array_equal(first.covered, again.covered)
+        assert build().solve(seed=4).objective == first.objective  # optimal whatever the seed
 
 
 # --- spopt on the San Francisco data ------------------------------------------------
