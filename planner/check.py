@@ -11,6 +11,7 @@ import numpy as np
 from planner._errors import InputError, Problem
 from planner.posts import load_posts
 from planner.progress import SILENT, Progress
+from planner.roster import load_roster
 from planner.rules import load_rules
 from planner.scenario import far_from_road, read_scenario_file
 from planner.snap import EdgeIndex, snap_frame
@@ -37,6 +38,7 @@ def check_inputs(
     network: str | Path | None = None,
     data_dir: str | Path | None = None,
     progress: Progress = SILENT,
+    roster_file: str | Path | None = None,
 ) -> CheckReport:
     """Validate TPS (and posts) against the rules and, when one is available, the network.
 
@@ -61,12 +63,24 @@ def check_inputs(
             continue
         tables[kind] = table.frame
         report.warnings.extend(table.warnings)
+    roster_file = roster_file or (scenario.roster if scenario else None)
+    roster_lines: list[str] = []
+    if roster_file:
+        posts = tables.get("posts")
+        units = None if posts is None else dict(zip(posts["post_id"], posts["name"], strict=True))
+        try:
+            roster = load_roster(roster_file, rules, post_ids=units)
+            report.warnings.extend(roster.warnings)
+            roster_lines.append(_roster_line(roster_file, roster.frame))
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError([*problems, *report.warnings])
 
     report.summary.extend(_tps_lines(tps_file, tables["tps"]))
     if "posts" in tables:
         report.summary.extend(_posts_lines(posts_file, tables["posts"]))
+    report.summary.extend(roster_lines)
 
     if network is None and data_dir is None:
         report.summary.append(
@@ -112,3 +126,10 @@ def _posts_lines(path: str | Path | None, posts: gpd.GeoDataFrame) -> list[str]:
         f"motor {int(posts['motorbikes'].sum())}"
         + (f"; {approximate} lokasi perkiraan (approximate)" if approximate else "")
     ]
+
+
+def _roster_line(path: str | Path, roster: gpd.GeoDataFrame) -> str:
+    return (
+        f"Daftar personel: {len(roster)} orang dari {path}; "
+        f"{int(roster['senior'].sum())} berpangkat senior"
+    )

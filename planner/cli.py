@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("tps_file", type=Path, metavar="TPS_FILE")
     check.add_argument("--posts", type=Path, help="berkas pos (posts file)")
     check.add_argument("--scenario", type=Path, help="berkas skenario TOML")
+    check.add_argument("--roster", type=Path, help="daftar personel bernama (named roster)")
     _network_arguments(check)
 
     validate = commands.add_parser("validate", help="periksa rencana (validate a plan)")
@@ -120,6 +121,7 @@ def run_check_command(args: argparse.Namespace, progress: Progress) -> int:
         network=args.network,
         data_dir=args.data_dir,
         progress=progress,
+        roster_file=args.roster,
     )
     print("\n".join(report.lines()))
     if report.warnings:

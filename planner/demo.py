@@ -15,8 +15,10 @@ from planner._data import data_path
 from planner._errors import InputError, Problem
 from planner.assignment import assign_guards
 from planner.plan import plan_document, write_plan
+from planner.posts import load_posts
 from planner.progress import SILENT, Progress, now_wib
 from planner.reserve import plan_reserve
+from planner.roster import pair_officers, synthetic_roster
 from planner.rules import Rules, load_rules, merge, read_toml
 from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
 from planner.sources import base_data_dir, download_boundaries, load_boundaries, resolve_network
@@ -103,13 +105,21 @@ def run_demo(
         table.to_csv(tmp, index=False, encoding="utf-8")
     with atomic_path(files["posts"]) as tmp:
         shutil.copyfile(data_path(POSTS_FILE), tmp)
+    files["roster"] = out / "roster.csv"
+    with atomic_path(files["roster"]) as tmp:
+        posts_frame = load_posts(files["posts"], rules).frame
+        synthetic_roster(posts_frame, seed, senior_share=float(demo["senior_share"])).to_csv(
+            tmp, index=False, encoding="utf-8"
+        )
     write_text(
         files["scenario"],
         scenario_toml(config["scenario"]["name"], election, seed, rules, network, folder),
     )
 
     with progress.stage("Memeriksa TPS dan pos (validating TPS and posts)"):
-        scenario = load_scenario(files["tps"], files["posts"], rules, config["scenario"]["name"])
+        scenario = load_scenario(
+            files["tps"], files["posts"], rules, config["scenario"]["name"], files["roster"]
+        )
         roads = place_on_network(scenario, graph, report)
     write_json(files["network"], network_summary(scenario, roads, election, seed))
     progress.info(f"Skenario ditulis ke {out}")
@@ -131,13 +141,19 @@ def make_plan(
         f"  {assignment.officers} personel untuk {len(assignment.groups)} kelompok; "
         f"batas bawah {assignment.officers_lower_bound}, cara manual {assignment.baseline_officers}"
     )
+    roster = None
+    if scenario.roster is not None:
+        with progress.stage("Memasangkan personel bernama (named officer pairs)"):
+            roster = pair_officers(assignment.groups, scenario.roster, scenario.rules, seed=seed)
+        for line in roster.summary():
+            progress.info(f"  {line}")
     with progress.stage("Menempatkan pasukan cadangan (reserve staging)"):
         reserve = plan_reserve(scenario, roads, seed=seed)
     progress.info(
         f"  {len(reserve.staging)} titik siaga; "
         f"respons terlama {reserve.worst_response_s / 60:.1f} menit"
     )
-    return plan_document(scenario, roads, assignment, reserve, seed)
+    return plan_document(scenario, roads, assignment, reserve, seed, roster)
 
 
 def scenario_toml(
@@ -160,7 +176,7 @@ def scenario_toml(
         f"# Skenario demo tps-planner {__version__}, dibuat {now_wib():%Y-%m-%d %H:%M} WIB.\n"
         "# Aturan yang tidak tertulis di sini memakai data/defaults.toml.\n\n"
         f'[scenario]\nname = "{name}"\nelection = "{election}"\nseed = {seed}\n\n'
-        f'[inputs]\ntps = "tps.csv"\nposts = "posts.csv"\n{network_line}\n\n'
+        f'[inputs]\ntps = "tps.csv"\nposts = "posts.csv"\nroster = "roster.csv"\n{network_line}\n\n'
         f"[tps]\nmax_voters = {rules.max_voters}\n"
     )
 

@@ -17,6 +17,10 @@ Format ``tps-planner/plan`` version 1 (times in seconds, ids as in the inputs):
   ``officer_gap``, ``baseline_officers``, ``linmas``, ``per_polsek`` (officers, linmas,
   groups, TPS), ``worst_reserve_response_s``
 - ``solver``: per kecamatan and stage ``status``, ``objective``, ``best_bound``, ``gap``
+- with a named roster (internal plan: personal data): ``officer_pairs`` (``group_id``,
+  ``pair_no``, ``officers``: ``nrp``, ``name``, ``rank``, ``unit``, ``phone``),
+  ``roster_unfilled`` (``group_id``, ``kecamatan``, ``unit``, ``officers``, ``code``,
+  ``reason_id``, ``reason_en``) and ``roster_solver`` (status and counts)
 
 Nothing in it depends on the clock, so the same inputs and seed give the same bytes.
 """
@@ -33,6 +37,7 @@ from planner._atomic import write_json
 from planner._errors import InputError, Problem
 from planner.assignment import AssignmentResult
 from planner.reserve import ReservePlan
+from planner.roster import RosterResult, roster_sections
 from planner.rules import Rules
 from planner.scenario import RoadContext, Scenario
 
@@ -58,6 +63,7 @@ def plan_document(
     assignment: AssignmentResult,
     reserve: ReservePlan,
     seed: int,
+    roster: RosterResult | None = None,
 ) -> dict[str, Any]:
     """The plan as a JSON-ready dictionary."""
     tps = scenario.tps
@@ -71,7 +77,7 @@ def plan_document(
         figures["tps"] += len(group.members)
         figures["officers"] += group.officers
         figures["linmas"] += group.linmas
-    return {
+    document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "version": __version__,
@@ -138,6 +144,9 @@ def plan_document(
             for s in assignment.stats
         ],
     }
+    if roster is not None:
+        document.update(roster_sections(roster))
+    return document
 
 
 def write_plan(path: str | Path, document: dict[str, Any]) -> None:

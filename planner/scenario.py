@@ -12,6 +12,7 @@ import numpy as np
 from planner._errors import InputError, Problem, ProblemLog
 from planner.network import NetworkReport
 from planner.posts import load_posts
+from planner.roster import load_roster
 from planner.routing import RoadRouter
 from planner.rules import (
     Rules,
@@ -27,9 +28,10 @@ from planner.tps import load_tps
 
 @dataclass(frozen=True)
 class Scenario:
-    """What planners bring: TPS and posts (validated GeoDataFrames) and the rules.
+    """What planners bring: TPS, posts, an optional named roster, and the rules.
 
-    Column layouts are documented in :mod:`planner.tps` and :mod:`planner.posts`.
+    Column layouts are documented in :mod:`planner.tps`, :mod:`planner.posts`
+    and :mod:`planner.roster`.
     """
 
     name: str
@@ -38,6 +40,7 @@ class Scenario:
     posts: gpd.GeoDataFrame
     sources: dict[str, str]
     warnings: tuple[Problem, ...] = ()
+    roster: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,9 @@ def load_scenario(
     posts_file: str | Path,
     rules: Rules | None = None,
     name: str = "",
+    roster_file: str | Path | None = None,
 ) -> Scenario:
-    """Load and validate TPS and posts, reporting the problems of both files at once."""
+    """Load and validate TPS, posts and the roster, reporting every file's problems at once."""
     rules = rules or load_rules()
     problems: list[Problem] = []
     loaded = {}
@@ -70,16 +74,28 @@ def load_scenario(
             loaded[kind] = loader(path, rules)
         except InputError as exc:
             problems.extend(exc.problems)
+    if roster_file is not None:
+        posts = loaded.get("posts")
+        units = (
+            dict(zip(posts.frame["post_id"], posts.frame["name"], strict=True)) if posts else None
+        )
+        try:
+            loaded["roster"] = load_roster(roster_file, rules, post_ids=units)
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    tps, posts = loaded["tps"], loaded["posts"]
+    sources = {"tps": str(tps_file), "posts": str(posts_file)}
+    if roster_file is not None:
+        sources["roster"] = str(roster_file)
     return Scenario(
         name=name or Path(tps_file).stem,
         rules=rules,
-        tps=tps.frame,
-        posts=posts.frame,
-        sources={"tps": str(tps_file), "posts": str(posts_file)},
-        warnings=(*tps.warnings, *posts.warnings),
+        tps=loaded["tps"].frame,
+        posts=loaded["posts"].frame,
+        sources=sources,
+        warnings=tuple(w for table in loaded.values() for w in table.warnings),
+        roster=loaded["roster"].frame if "roster" in loaded else None,
     )
 
 
@@ -130,6 +146,7 @@ class ScenarioFile:
     rules: Rules
     tps: Path | None
     posts: Path | None
+    roster: Path | None
     network: Path | None
     data_dir: Path | None
 
@@ -150,6 +167,7 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
         rules=rules_from_dict(merge(default_rules_dict(), raw), str(path)),
         tps=resolve("tps"),
         posts=resolve("posts"),
+        roster=resolve("roster"),
         network=resolve("network"),
         data_dir=resolve("data_dir"),
     )
