@@ -14,6 +14,7 @@ from planner._atomic import atomic_path, write_json, write_text
 from planner._data import data_path
 from planner._errors import InputError, Problem
 from planner.assignment import assign_guards
+from planner.patrols import plan_patrols
 from planner.plan import plan_document, write_plan
 from planner.posts import load_posts
 from planner.progress import SILENT, Progress, now_wib
@@ -134,7 +135,7 @@ def run_demo(
 def make_plan(
     scenario: Scenario, roads: RoadContext, seed: int, progress: Progress = SILENT
 ) -> dict[str, Any]:
-    """Guard groups and reserve for a scenario on its network, as a plan document."""
+    """Guard groups, named pairs, reserve and patrols for a scenario, as a plan document."""
     with progress.stage("Menyusun kelompok jaga (guard-group assignment, CP-SAT)"):
         assignment = assign_guards(scenario, roads, seed=seed, progress=progress.info)
     progress.info(
@@ -153,7 +154,12 @@ def make_plan(
         f"  {len(reserve.staging)} titik siaga; "
         f"respons terlama {reserve.worst_response_s / 60:.1f} menit"
     )
-    return plan_document(scenario, roads, assignment, reserve, seed, roster)
+    with progress.stage("Merencanakan rute patroli (patrol routing, OR-Tools)"):
+        patrols = plan_patrols(scenario, roads, seed=seed)
+    progress.info(
+        f"  {len(patrols.routes)} kendaraan; {patrols.coverage:.1%} kunjungan wajib terlayani"
+    )
+    return plan_document(scenario, roads, assignment, reserve, seed, roster, patrols)
 
 
 def scenario_toml(

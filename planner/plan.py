@@ -17,6 +17,13 @@ Format ``tps-planner/plan`` version 1 (times in seconds, ids as in the inputs):
   ``officer_gap``, ``baseline_officers``, ``linmas``, ``per_polsek`` (officers, linmas,
   groups, TPS), ``worst_reserve_response_s``
 - ``solver``: per kecamatan and stage ``status``, ``objective``, ``best_bound``, ``gap``
+- ``patrols``: ``routes`` (``vehicle_id``, ``post_id``, ``vehicle_type``, ``start``/``end``
+  (WIB ``HH:MM``) and ``start_s``/``end_s`` (seconds after midnight), ``duration_s``,
+  ``stops``: ``tps_id``, ``visit``, ``arrival``/``start`` (of service)/``departure`` and
+  their ``_s`` seconds,
+  ``geometry``: ``[lon, lat]`` along the roads), ``dropped`` (``tps_id``, ``visit``,
+  ``kecamatan``, reasons), ``kpis`` (required and performed visits, coverage, vehicles),
+  ``solver`` (per post: status, objective, travel time, solutions explored)
 - with a named roster (internal plan: personal data): ``officer_pairs`` (``group_id``,
   ``pair_no``, ``officers``: ``nrp``, ``name``, ``rank``, ``unit``, ``phone``),
   ``roster_unfilled`` (``group_id``, ``kecamatan``, ``unit``, ``officers``, ``code``,
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +44,7 @@ from planner import __version__
 from planner._atomic import write_json
 from planner._errors import InputError, Problem
 from planner.assignment import AssignmentResult
+from planner.patrols import PatrolResult
 from planner.reserve import ReservePlan
 from planner.roster import RosterResult, roster_sections
 from planner.rules import Rules
@@ -46,15 +55,18 @@ FORMAT_VERSION = 1
 
 
 def rules_document(rules: Rules) -> dict[str, Any]:
-    """Every rule as plain JSON values."""
-    raw = asdict(rules)
-    raw["pattern"] = {str(k): v for k, v in raw["pattern"].items()}
-    raw["assignment"]["risk_weight"] = {
-        str(k): v for k, v in raw["assignment"]["risk_weight"].items()
-    }
-    raw["voting_start"] = rules.voting_start.isoformat(timespec="minutes")
-    raw["voting_end"] = rules.voting_end.isoformat(timespec="minutes")
-    return raw
+    """Every rule as plain JSON values (clock times as ``HH:MM``)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, time):
+            return value.isoformat(timespec="minutes")
+        return value
+
+    return plain(asdict(rules))
 
 
 def plan_document(
@@ -64,6 +76,7 @@ def plan_document(
     reserve: ReservePlan,
     seed: int,
     roster: RosterResult | None = None,
+    patrols: PatrolResult | None = None,
 ) -> dict[str, Any]:
     """The plan as a JSON-ready dictionary."""
     tps = scenario.tps
@@ -144,9 +157,67 @@ def plan_document(
             for s in assignment.stats
         ],
     }
+    if patrols is not None:
+        document["patrols"] = patrols_document(patrols)
+        document["kpis"]["patrol_coverage"] = round(patrols.coverage, 4)
     if roster is not None:
         document.update(roster_sections(roster))
     return document
+
+
+def clock(seconds: int) -> str:
+    """Seconds after midnight as a WIB clock string ``HH:MM``."""
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def patrols_document(patrols: PatrolResult) -> dict[str, Any]:
+    """The ``patrols`` section of the plan."""
+    return {
+        "routes": [
+            {
+                "vehicle_id": r.vehicle_id,
+                "post_id": r.post_id,
+                "vehicle_type": r.vehicle_type,
+                "start": clock(r.start_s),
+                "end": clock(r.end_s),
+                "start_s": r.start_s,
+                "end_s": r.end_s,
+                "duration_s": r.end_s - r.start_s,
+                "stops": [
+                    {
+                        "tps_id": stop.tps_id,
+                        "visit": stop.visit,
+                        "arrival": clock(stop.arrival_s),
+                        "start": clock(stop.start_s),
+                        "departure": clock(stop.departure_s),
+                        "arrival_s": stop.arrival_s,
+                        "start_s": stop.start_s,
+                        "departure_s": stop.departure_s,
+                    }
+                    for stop in r.stops
+                ],
+                "geometry": [list(c) for c in r.geometry],
+            }
+            for r in patrols.routes
+        ],
+        "dropped": [
+            {
+                "tps_id": d.tps_id,
+                "visit": d.visit,
+                "kecamatan": d.kecamatan,
+                "reason_id": "tidak muat dalam rute patroli mana pun pada jam pemungutan suara",
+                "reason_en": "fits no patrol route within the voting hours",
+            }
+            for d in patrols.dropped
+        ],
+        "kpis": {
+            "required_visits": patrols.required_visits,
+            "performed_visits": patrols.required_visits - len(patrols.dropped),
+            "coverage": round(patrols.coverage, 4),
+            "vehicles_used": len(patrols.routes),
+        },
+        "solver": patrols.stats,
+    }
 
 
 def write_plan(path: str | Path, document: dict[str, Any]) -> None:

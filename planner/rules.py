@@ -70,6 +70,25 @@ class ReserveRules:
     candidate_road_nodes: int
 
 
+@dataclass(frozen=True)
+class PatrolRules:
+    """Shift, visit requirements and search effort of the mobile patrols."""
+
+    shift_start: time
+    shift_end: time
+    visit_start: time
+    visit_end: time
+    max_route_hours: float
+    service_min: float
+    min_gap_min: float
+    car_speed_factor: float
+    motorbike_speed_factor: float
+    drop_penalty_s: int
+    solution_limit: int
+    time_limit_s: float
+    visits: Mapping[RiskCategory, int]
+
+
 RESERVE_MODELS = ("lscp", "pcenter", "mclp")
 
 
@@ -92,6 +111,7 @@ class Rules:
     area_bbox: tuple[float, float, float, float]
     assignment: AssignmentRules
     reserve: ReserveRules
+    patrol: PatrolRules
 
     def speed_for(self, road_class: str | None) -> float:
         """Planning speed in km/h for a road class (RBI name or OSM highway tag)."""
@@ -217,6 +237,21 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             response_limit_min=reader.number("reserve.response_limit_min", positive=True),
             speed_factor=reader.number("reserve.speed_factor", positive=True),
             candidate_road_nodes=reader.integer("reserve.candidate_road_nodes", 0),
+        ),
+        patrol=PatrolRules(
+            shift_start=reader.clock("patrol.shift_start"),
+            shift_end=reader.clock("patrol.shift_end"),
+            visit_start=reader.clock("patrol.visit_start"),
+            visit_end=reader.clock("patrol.visit_end"),
+            max_route_hours=reader.number("patrol.max_route_hours", positive=True),
+            service_min=reader.number("patrol.service_min"),
+            min_gap_min=reader.number("patrol.min_gap_min"),
+            car_speed_factor=reader.number("patrol.car_speed_factor", positive=True),
+            motorbike_speed_factor=reader.number("patrol.motorbike_speed_factor", positive=True),
+            drop_penalty_s=reader.integer("patrol.drop_penalty_s", 1),
+            solution_limit=reader.integer("patrol.solution_limit", 1),
+            time_limit_s=reader.number("patrol.time_limit_s", positive=True),
+            visits={c: reader.integer(f"patrol.visits.{c.value}", 0) for c in RiskCategory},
         ),
     )
     log.raise_if_errors()

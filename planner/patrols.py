@@ -1,0 +1,255 @@
+"""Mobile patrols: routes for each Polsek's cars and motorbikes round its TPS.
+
+One routing problem per Polsek (its kecamatan's TPS), solved with the OR-Tools
+core in :mod:`planner.vrp`, in parallel. Every TPS needs the visits of its
+risk category inside the voting hours, repeated visits spaced apart; each
+visit is optional at a drop penalty of its TPS' risk weight, so when not all
+fit the most risk-weighted ones are kept and the rest are reported.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import time
+
+import numpy as np
+
+from planner.rules import RiskCategory, Rules
+from planner.scenario import RoadContext, Scenario
+from planner.snap import SnappedPoints
+from planner.vrp import Stop, Vehicle, VehicleType, VrpProblem, VrpSolution, solve_vrp
+from planner.vrp_check import check_vrp_solution
+
+
+@dataclass(frozen=True)
+class PatrolStop:
+    """One visit of a route: the TPS, which visit of it, arrival, service start and departure."""
+
+    tps_id: str
+    visit: int
+    arrival_s: int
+    start_s: int
+    departure_s: int
+
+
+@dataclass(frozen=True)
+class PatrolRoute:
+    """One vehicle's route from its post and back, with the road geometry."""
+
+    vehicle_id: str
+    post_id: str
+    vehicle_type: str
+    start_s: int
+    end_s: int
+    stops: tuple[PatrolStop, ...]
+    geometry: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class DroppedVisit:
+    """A required visit no route could fit."""
+
+    tps_id: str
+    visit: int
+    kecamatan: str
+
+
+@dataclass(frozen=True)
+class PostPatrolProblem:
+    """The routing problem of one post, with what is needed to read its solution."""
+
+    post_id: str
+    kecamatan: str
+    problem: VrpProblem
+    stop_tps: tuple[str, ...]
+    stop_visit: tuple[int, ...]
+    vehicle_names: tuple[str, ...]
+    point_index: np.ndarray  # matrix node -> index into the combined post + TPS points
+
+
+@dataclass(frozen=True)
+class PatrolResult:
+    """All routes, what was dropped, and solver statistics per post."""
+
+    routes: tuple[PatrolRoute, ...]
+    dropped: tuple[DroppedVisit, ...]
+    required_visits: int
+    stats: dict[str, dict[str, float | int | str]]
+
+    @property
+    def coverage(self) -> float:
+        """Share of required visits performed."""
+        return 1 - len(self.dropped) / max(self.required_visits, 1)
+
+
+def seconds(clock: time) -> int:
+    """Seconds after midnight of a clock time."""
+    return clock.hour * 3600 + clock.minute * 60 + clock.second
+
+
+def post_problems(scenario: Scenario, roads: RoadContext) -> list[PostPatrolProblem]:
+    """One routing problem per Polsek with vehicles, over its kecamatan's TPS."""
+    rules = scenario.rules
+    points = SnappedPoints.concat(roads.post_points, roads.tps_points)
+    n_posts = len(roads.post_points)
+    problems = []
+    posts = scenario.posts.reset_index(drop=True)
+    tps = scenario.tps.reset_index(drop=True)
+    for p, post in posts.iterrows():
+        if post["kind"] != "polsek" or post["cars"] + post["motorbikes"] == 0:
+            continue
+        rows = np.flatnonzero(tps["kecamatan"].to_numpy() == post["kecamatan"])
+        if len(rows) == 0:
+            continue
+        index = np.concatenate([[p], n_posts + rows])
+        travel = roads.router.matrix(points.subset(index))
+        problems.append(_post_problem(rules, post, tps.iloc[rows], travel, index))
+    return problems
+
+
+def _post_problem(rules: Rules, post, tps, travel: np.ndarray, index: np.ndarray):
+    """Stops and vehicles of one post; node 0 is the post, node k the k-th TPS."""
+    patrol = rules.patrol
+    window = ((seconds(patrol.visit_start), seconds(patrol.visit_end)),)
+    stops, stop_tps, stop_visit = [], [], []
+    for k, row in enumerate(tps.itertuples(), start=1):
+        category = RiskCategory(row.risk)
+        penalty = patrol.drop_penalty_s * rules.assignment.risk_weight[category]
+        for visit in range(1, patrol.visits[category] + 1):
+            stops.append(
+                Stop(
+                    node=k,
+                    windows=window,
+                    service=round(patrol.service_min * 60),
+                    drop_penalty=int(penalty),
+                    group=row.tps_id,
+                    min_gap=round(patrol.min_gap_min * 60),
+                    name=f"{row.tps_id}#{visit}",
+                )
+            )
+            stop_tps.append(row.tps_id)
+            stop_visit.append(visit)
+    shift = (seconds(patrol.shift_start), seconds(patrol.shift_end))
+    kinds = (
+        ("mobil", VehicleType("car", patrol.car_speed_factor), int(post["cars"])),
+        ("motor", VehicleType("motorbike", patrol.motorbike_speed_factor), int(post["motorbikes"])),
+    )
+    vehicles, names = [], []
+    for label, vehicle_type, count in kinds:
+        for number in range(1, count + 1):
+            vehicles.append(
+                Vehicle(
+                    start=0,
+                    end=0,
+                    vehicle_type=vehicle_type,
+                    shift=shift,
+                    max_duration=round(patrol.max_route_hours * 3600),
+                    name=f"{post['post_id']}-{label}-{number}",
+                )
+            )
+            names.append(f"{post['post_id']}-{label}-{number}")
+    problem = VrpProblem(
+        travel_time=np.rint(np.nan_to_num(travel, posinf=10**7)).astype(np.int64),
+        vehicles=tuple(vehicles),
+        stops=tuple(stops),
+    )
+    return PostPatrolProblem(
+        str(post["post_id"]),
+        str(post["kecamatan"]),
+        problem,
+        tuple(stop_tps),
+        tuple(stop_visit),
+        tuple(names),
+        index,
+    )
+
+
+def _solve(problem: PostPatrolProblem, rules: Rules, seed: int, deterministic: bool):
+    patrol = rules.patrol
+    if deterministic:
+        return solve_vrp(
+            problem.problem, seed=seed, deterministic=True, solution_limit=patrol.solution_limit
+        )
+    return solve_vrp(problem.problem, seed=seed, time_limit_s=patrol.time_limit_s)
+
+
+def plan_patrols(
+    scenario: Scenario,
+    roads: RoadContext,
+    seed: int = 0,
+    deterministic: bool = True,
+    workers: int | None = None,
+) -> PatrolResult:
+    """Plan every Polsek's patrol routes; each solution is re-checked independently."""
+    problems = post_problems(scenario, roads)
+    workers = workers or min(2, os.cpu_count() or 1, max(len(problems), 1))
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [
+                pool.submit(_solve, p, scenario.rules, seed, deterministic) for p in problems
+            ]
+            solutions = [f.result() for f in futures]
+    else:
+        solutions = [_solve(p, scenario.rules, seed, deterministic) for p in problems]
+    points = SnappedPoints.concat(roads.post_points, roads.tps_points)
+    routes, dropped, stats = [], [], {}
+    for problem, solution in zip(problems, solutions, strict=True):
+        errors = check_vrp_solution(problem.problem, solution)
+        if errors:
+            raise RuntimeError(f"patrol plan for {problem.post_id} breaks its rules: {errors[:3]}")
+        routes.extend(_routes(problem, solution, roads, points))
+        dropped.extend(
+            DroppedVisit(problem.stop_tps[s], problem.stop_visit[s], problem.kecamatan)
+            for s in solution.dropped
+        )
+        stats[problem.post_id] = {
+            "status": solution.status,
+            "objective": solution.stats.objective,
+            "travel_time_s": solution.travel_time,
+            "solutions": solution.stats.solutions,
+            "visits": len(problem.problem.stops),
+            "dropped": len(solution.dropped),
+        }
+    required = sum(len(p.problem.stops) for p in problems)
+    return PatrolResult(tuple(routes), tuple(dropped), required, stats)
+
+
+def _routes(
+    problem: PostPatrolProblem, solution: VrpSolution, roads: RoadContext, points: SnappedPoints
+) -> list[PatrolRoute]:
+    routes = []
+    for route in solution.routes:
+        if not route.visits:
+            continue
+        vehicle = problem.problem.vehicles[route.vehicle]
+        coords: list[tuple[float, float]] = []
+        for a, b in zip(route.nodes[:-1], route.nodes[1:], strict=True):
+            if a == b:
+                continue
+            _, line = roads.router.path(
+                points.subset([problem.point_index[a]]), points.subset([problem.point_index[b]])
+            )
+            coords.extend(tuple(map(float, c)) for c in line.coords)
+        routes.append(
+            PatrolRoute(
+                vehicle_id=problem.vehicle_names[route.vehicle],
+                post_id=problem.post_id,
+                vehicle_type=vehicle.vehicle_type.name,
+                start_s=route.start_time,
+                end_s=route.end_time,
+                stops=tuple(
+                    PatrolStop(
+                        problem.stop_tps[v.stop],
+                        problem.stop_visit[v.stop],
+                        v.arrival,
+                        v.start,
+                        v.departure,
+                    )
+                    for v in route.visits
+                ),
+                geometry=tuple((round(x, 6), round(y, 6)) for x, y in coords),
+            )
+        )
+    return routes

@@ -1,0 +1,581 @@
+"""Vehicle routing on travel-time matrices with OR-Tools: problem, solve and solution.
+
+The problem is matrix-level and knows no geography: ``travel_time[i, j]`` is the
+time in whole seconds from matrix node ``i`` to ``j`` at speed factor 1. Every
+:class:`Stop` is one visit (a place visited twice is two stops sharing a node
+and a ``group``); vehicles start and end at matrix nodes.
+
+Conventions, shared with the independent checker in :mod:`planner.vrp_check`:
+
+- A vehicle of speed factor ``f`` needs ``ceil(travel_time[i, j] / f)`` seconds.
+- A visit's ``start`` (service start) lies in one of the stop's windows; the
+  vehicle may arrive earlier and wait. ``departure = start + service``.
+- Stops of one group are served in list order, each starting at least
+  ``min_gap`` seconds after every earlier performed stop of the group.
+- The cost is the arc cost of the routes (travel time at each vehicle's speed,
+  or distance) plus the fixed cost of each vehicle used. The solver minimises
+  cost plus the drop penalties of skipped optional stops; a mandatory stop is
+  skipped only when no plan fits it, and the solution then says ``infeasible``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+from google.protobuf import text_format
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
+
+Objective = Literal["travel_time", "distance"]
+Status = Literal["feasible", "infeasible", "no_solution"]
+Metaheuristic = Literal[
+    "iterated_local_search",
+    "guided_local_search",
+    "simulated_annealing",
+    "tabu_search",
+    "greedy_descent",
+]
+ProgressCallback = Callable[[int, int, float], None]
+"""Called at each solution the search accepts with (solution number, objective, seconds)."""
+
+FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
+METAHEURISTIC: Metaheuristic = "iterated_local_search"
+DETERMINISTIC_SOLUTION_LIMIT = 2000
+"""Solutions (accepted local-search moves) a deterministic run explores by default."""
+
+# Ruin and recreate for the iterated local search: string removals (SISR,
+# Christiaens and Vanden Berghe 2020) of about 10 visits, repaired by local
+# cheapest insertion; tuned on CVRPLIB X (see benchmarks/bench_vrp.py).
+_ILS_PARAMETERS = """
+iterated_local_search_parameters {
+  ruin_recreate_parameters {
+    ruin_strategies {
+      sisr { max_removed_sequence_size: 10 avg_num_removed_visits: 10 bypass_factor: 0.01 }
+    }
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class VehicleType:
+    """A kind of vehicle; its travel times are the matrix's divided by ``speed_factor``."""
+
+    name: str
+    speed_factor: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.speed_factor > 0:
+            raise ValueError(f"vehicle type {self.name!r}: speed_factor must be > 0")
+
+
+DEFAULT_TYPE = VehicleType("default")
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One vehicle: where it starts and ends, when it may work, and what it carries.
+
+    ``shift`` is (earliest start, latest end) in seconds, ``max_duration`` bounds
+    end minus start, ``capacity`` None means unlimited.
+    """
+
+    start: int
+    end: int
+    vehicle_type: VehicleType = DEFAULT_TYPE
+    shift: tuple[int, int] | None = None
+    max_duration: int | None = None
+    capacity: int | None = None
+    fixed_cost: int = 0
+    name: str = ""
+
+
+def fleet(
+    vehicle_type: VehicleType,
+    count: int,
+    start: int,
+    end: int | None = None,
+    *,
+    shift: tuple[int, int] | None = None,
+    max_duration: int | None = None,
+    capacity: int | None = None,
+) -> tuple[Vehicle, ...]:
+    """``count`` identical vehicles of one type based at ``start`` (and ``end``, default same)."""
+    last = start if end is None else end
+    return tuple(
+        Vehicle(
+            start,
+            last,
+            vehicle_type,
+            shift,
+            max_duration,
+            capacity,
+            name=f"{vehicle_type.name} {k + 1}",
+        )
+        for k in range(count)
+    )
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One visit to matrix node ``node``.
+
+    ``windows`` are (earliest, latest) service starts in seconds, sorted and
+    disjoint; empty means any time. ``drop_penalty`` None makes the stop
+    mandatory. Stops sharing a ``group`` are copies of one visit requirement:
+    served in list order, at least ``min_gap`` seconds apart (start to start).
+    """
+
+    node: int
+    windows: tuple[tuple[int, int], ...] = ()
+    service: int = 0
+    demand: int = 0
+    drop_penalty: int | None = None
+    group: Hashable | None = None
+    min_gap: int = 0
+    name: str = ""
+
+
+def _int_matrix(name: str, values: object) -> np.ndarray:
+    """A read-only square int64 copy of ``values``, or ValueError saying what is wrong."""
+    matrix = np.asarray(values)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {matrix.shape}")
+    if not np.issubdtype(matrix.dtype, np.integer):
+        raise ValueError(f"{name} must hold whole numbers (seconds or metres), got {matrix.dtype}")
+    if matrix.size and matrix.min() < 0:
+        raise ValueError(f"{name} has negative entries")
+    matrix = matrix.astype(np.int64)
+    matrix.setflags(write=False)
+    return matrix
+
+
+@dataclass(frozen=True, eq=False)
+class VrpProblem:
+    """Everything the solver needs: matrices, vehicles, stops and what to minimise."""
+
+    travel_time: np.ndarray
+    vehicles: tuple[Vehicle, ...]
+    stops: tuple[Stop, ...]
+    distance: np.ndarray | None = None
+    objective: Objective = "travel_time"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "travel_time", _int_matrix("travel_time", self.travel_time))
+        object.__setattr__(self, "vehicles", tuple(self.vehicles))
+        object.__setattr__(self, "stops", tuple(self.stops))
+        if self.distance is not None:
+            object.__setattr__(self, "distance", _int_matrix("distance", self.distance))
+            if self.distance.shape != self.travel_time.shape:
+                raise ValueError("distance and travel_time must have the same shape")
+        elif self.objective == "distance":
+            raise ValueError("objective 'distance' needs a distance matrix")
+        if self.objective not in ("travel_time", "distance"):
+            raise ValueError(
+                f"objective must be 'travel_time' or 'distance', got {self.objective!r}"
+            )
+        if not self.vehicles:
+            raise ValueError("a routing problem needs at least one vehicle")
+        self._validate_vehicles()
+        self._validate_stops()
+
+    def _validate_vehicles(self) -> None:
+        n = len(self.travel_time)
+        for k, v in enumerate(self.vehicles):
+            if not (0 <= v.start < n and 0 <= v.end < n):
+                raise ValueError(f"vehicle {k}: start/end node outside the matrix (size {n})")
+            if v.shift is not None and not 0 <= v.shift[0] <= v.shift[1]:
+                raise ValueError(f"vehicle {k}: shift {v.shift} must be 0 <= start <= end")
+            if v.max_duration is not None and v.max_duration < 0:
+                raise ValueError(f"vehicle {k}: max_duration must be >= 0")
+            if v.capacity is not None and v.capacity < 0:
+                raise ValueError(f"vehicle {k}: capacity must be >= 0")
+            if v.fixed_cost < 0:
+                raise ValueError(f"vehicle {k}: fixed_cost must be >= 0")
+
+    def _validate_stops(self) -> None:
+        n = len(self.travel_time)
+        gaps: dict[Hashable, int] = {}
+        for k, s in enumerate(self.stops):
+            if not 0 <= s.node < n:
+                raise ValueError(f"stop {k}: node {s.node} outside the matrix (size {n})")
+            if min(s.service, s.demand, s.min_gap) < 0:
+                raise ValueError(f"stop {k}: service, demand and min_gap must be >= 0")
+            if s.drop_penalty is not None and s.drop_penalty < 0:
+                raise ValueError(f"stop {k}: drop_penalty must be >= 0 or None (mandatory)")
+            previous_end = -1
+            for a, b in s.windows:
+                if not previous_end < a <= b:
+                    raise ValueError(
+                        f"stop {k}: windows {s.windows} must be sorted, disjoint, a <= b"
+                    )
+                previous_end = b
+            if s.group is not None and gaps.setdefault(s.group, s.min_gap) != s.min_gap:
+                raise ValueError(f"stop {k}: all stops of group {s.group!r} need the same min_gap")
+
+    def travel_matrix(self, vehicle_type: VehicleType) -> np.ndarray:
+        """Travel times in seconds for one vehicle type (divided by its speed, rounded up)."""
+        if vehicle_type.speed_factor == 1:
+            return self.travel_time
+        return np.ceil(self.travel_time / vehicle_type.speed_factor).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One performed stop: when the vehicle arrives, starts service and leaves."""
+
+    stop: int
+    arrival: int
+    start: int
+    departure: int
+
+
+@dataclass(frozen=True)
+class Route:
+    """The ordered visits of one vehicle; ``nodes`` are matrix nodes, start and end included."""
+
+    vehicle: int
+    visits: tuple[Visit, ...]
+    nodes: tuple[int, ...]
+    start_time: int
+    end_time: int
+    travel_time: int
+    cost: int
+    load: int
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """How the search went; ``time_limit_reached`` means it used (almost) all its time."""
+
+    solver_status: str
+    objective: int
+    wall_time_s: float
+    solutions: int
+    time_limit_reached: bool
+
+
+@dataclass(frozen=True)
+class VrpSolution:
+    """Routes (one per vehicle, empty ones included), what was dropped, and totals.
+
+    ``cost`` is arc cost plus fixed costs of used vehicles, ``penalty`` the drop
+    penalties of skipped optional stops, ``missed_mandatory`` the mandatory stops
+    that did not fit (status ``infeasible``). An unused vehicle's route has no
+    visits, nodes (start, end), and costs nothing.
+    """
+
+    status: Status
+    routes: tuple[Route, ...]
+    dropped: tuple[int, ...]
+    missed_mandatory: tuple[int, ...]
+    cost: int
+    travel_time: int
+    penalty: int
+    stats: SolveStats
+
+
+@dataclass(frozen=True)
+class _Model:
+    """An OR-Tools routing model built from a :class:`VrpProblem`, with lookup tables.
+
+    Routing nodes are the depots (matrix nodes where vehicles start or end) then
+    the stops; ``travel`` and ``cost`` are routing-node matrices per speed factor.
+    ``time`` is None when nothing in the problem depends on the clock (plain CVRP):
+    the search then runs without a time dimension and visits never wait.
+    """
+
+    problem: VrpProblem
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time: pywrapcp.RoutingDimension | None
+    n_depots: int
+    travel: dict[float, np.ndarray]
+    cost: dict[float, np.ndarray]
+
+
+def _horizon(problem: VrpProblem) -> int:
+    """An upper bound on every time in the plan."""
+    bounds = [w[1] for s in problem.stops for w in s.windows]
+    bounds += [v.shift[1] for v in problem.vehicles if v.shift is not None]
+    slowest = min(1.0, *(v.vehicle_type.speed_factor for v in problem.vehicles))
+    longest = math.ceil(int(problem.travel_time.max(initial=0)) / slowest)
+    stops = problem.stops
+    unconstrained = (len(stops) + 1) * longest + sum(s.service + s.min_gap for s in stops)
+    return max([*bounds, unconstrained, 1])
+
+
+def _build(problem: VrpProblem) -> _Model:
+    """The routing model, with one transit matrix registered per distinct speed factor."""
+    depots = sorted({n for v in problem.vehicles for n in (v.start, v.end)})
+    depot_of = {node: k for k, node in enumerate(depots)}
+    location = np.array(depots + [s.node for s in problem.stops], dtype=np.int64)
+    service = np.array([0] * len(depots) + [s.service for s in problem.stops], dtype=np.int64)
+    manager = pywrapcp.RoutingIndexManager(
+        len(location),
+        len(problem.vehicles),
+        [depot_of[v.start] for v in problem.vehicles],
+        [depot_of[v.end] for v in problem.vehicles],
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    around = np.ix_(location, location)
+    distance = None if problem.objective == "travel_time" else problem.distance[around]  # type: ignore[index]
+    timed = _is_timed(problem)
+    travel: dict[float, np.ndarray] = {}
+    cost: dict[float, np.ndarray] = {}
+    time_eval: dict[float, int] = {}
+    cost_eval: dict[float, int] = {}
+    for v in problem.vehicles:
+        factor = v.vehicle_type.speed_factor
+        if factor in travel:
+            continue
+        travel[factor] = problem.travel_matrix(v.vehicle_type)[around]
+        cost[factor] = travel[factor] if distance is None else distance
+        cost_eval[factor] = routing.RegisterTransitMatrix(cost[factor].tolist())
+        if timed:
+            same = distance is None and not service.any()
+            time_eval[factor] = (
+                cost_eval[factor]
+                if same
+                else routing.RegisterTransitMatrix((travel[factor] + service[:, None]).tolist())
+            )
+    for k, v in enumerate(problem.vehicles):
+        routing.SetArcCostEvaluatorOfVehicle(cost_eval[v.vehicle_type.speed_factor], k)
+        routing.SetFixedCostOfVehicle(v.fixed_cost, k)
+    time_dim = None
+    if timed:
+        horizon = _horizon(problem)
+        routing.AddDimensionWithVehicleTransits(
+            [time_eval[v.vehicle_type.speed_factor] for v in problem.vehicles],
+            horizon,
+            horizon,
+            False,
+            "time",
+        )
+        time_dim = routing.GetDimensionOrDie("time")
+    model = _Model(problem, manager, routing, time_dim, len(depots), travel, cost)
+    if time_dim is not None:
+        _add_time_limits(model, time_dim, horizon)
+    _add_capacities(model)
+    _add_visits(model)
+    return model
+
+
+def _is_timed(problem: VrpProblem) -> bool:
+    """Whether any window, shift, duration limit or spacing makes times matter."""
+    return any(s.windows or (s.group is not None and s.min_gap) for s in problem.stops) or any(
+        v.shift is not None or v.max_duration is not None for v in problem.vehicles
+    )
+
+
+def _add_time_limits(model: _Model, time_dim: pywrapcp.RoutingDimension, horizon: int) -> None:
+    """Shift windows, maximum durations, stop windows and spacing of visit copies."""
+    problem, routing = model.problem, model.routing
+    for k, v in enumerate(problem.vehicles):
+        first, last = v.shift if v.shift is not None else (0, horizon)
+        time_dim.CumulVar(routing.Start(k)).SetRange(first, last)
+        time_dim.CumulVar(routing.End(k)).SetRange(first, last)
+        if v.max_duration is not None:
+            time_dim.SetSpanUpperBoundForVehicle(v.max_duration, k)
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
+    groups: dict[Hashable, list[int]] = defaultdict(list)
+    for k, s in enumerate(problem.stops):
+        index = _index(model, k)
+        if s.windows:
+            cumul = time_dim.CumulVar(index)
+            cumul.SetRange(s.windows[0][0], s.windows[-1][1])
+            for (_, b), (a, _) in itertools.pairwise(s.windows):
+                cumul.RemoveInterval(b + 1, a - 1)
+        if s.group is not None and s.min_gap > 0:
+            groups[s.group].append(k)
+    for members in groups.values():
+        for i, first in enumerate(members):
+            for second in members[i + 1 :]:
+                time_dim.AddNodePrecedence(
+                    _index(model, first), _index(model, second), problem.stops[first].min_gap
+                )
+
+
+def _add_capacities(model: _Model) -> None:
+    """A load dimension when any stop has a demand or any vehicle a capacity."""
+    problem, routing = model.problem, model.routing
+    demands = [0] * model.n_depots + [s.demand for s in problem.stops]
+    if not any(demands) and all(v.capacity is None for v in problem.vehicles):
+        return
+    unlimited = sum(demands)
+    capacities = [unlimited if v.capacity is None else v.capacity for v in problem.vehicles]
+    evaluator = routing.RegisterUnaryTransitVector(demands)
+    routing.AddDimensionWithVehicleCapacity(evaluator, 0, capacities, True, "load")
+
+
+def _add_visits(model: _Model) -> None:
+    """Each stop is a disjunction; mandatory ones cost more to skip than any whole plan."""
+    problem = model.problem
+    optional = sum(s.drop_penalty or 0 for s in problem.stops)
+    largest_arc = max(int(c.max(initial=0)) for c in model.cost.values())
+    whole_plan = (len(problem.stops) + len(problem.vehicles)) * largest_arc
+    mandatory = 1 + optional + whole_plan + sum(v.fixed_cost for v in problem.vehicles)
+    for k, s in enumerate(problem.stops):
+        penalty = mandatory if s.drop_penalty is None else s.drop_penalty
+        model.routing.AddDisjunction([_index(model, k)], penalty)
+
+
+def _index(model: _Model, stop: int) -> int:
+    """The routing variable index of one stop."""
+    return model.manager.NodeToIndex(model.n_depots + stop)
+
+
+def _search_parameters(
+    time_limit_s: float | None,
+    deterministic: bool,
+    solution_limit: int | None,
+    first_solution: str,
+    metaheuristic: Metaheuristic,
+) -> routing_parameters_pb2.RoutingSearchParameters:
+    """OR-Tools search parameters for one run."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    try:
+        params.first_solution_strategy = getattr(
+            routing_enums_pb2.FirstSolutionStrategy, first_solution.upper()
+        )
+    except AttributeError:
+        raise ValueError(f"unknown first_solution strategy {first_solution!r}") from None
+    if metaheuristic == "iterated_local_search":
+        text_format.Merge(_ILS_PARAMETERS, params)
+        params.use_iterated_local_search = True
+        local = "GREEDY_DESCENT"
+    elif metaheuristic in get_args(Metaheuristic):
+        local = metaheuristic.upper()
+    else:
+        raise ValueError(f"unknown metaheuristic {metaheuristic!r}")
+    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, local)
+    if deterministic and time_limit_s is not None:
+        raise ValueError("a deterministic run stops on solution_limit: pass time_limit_s=None")
+    if time_limit_s is not None:
+        if not time_limit_s > 0:
+            raise ValueError(f"time_limit_s must be more than zero or None, got {time_limit_s}")
+        params.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
+    if deterministic:
+        params.solution_limit = solution_limit or DETERMINISTIC_SOLUTION_LIMIT
+    elif solution_limit is not None:
+        params.solution_limit = solution_limit
+    elif time_limit_s is None:
+        raise ValueError("give time_limit_s or solution_limit, or set deterministic=True")
+    return params
+
+
+def solve_vrp(
+    problem: VrpProblem,
+    *,
+    time_limit_s: float | None = None,
+    seed: int = 0,
+    deterministic: bool = False,
+    solution_limit: int | None = None,
+    first_solution: str = FIRST_SOLUTION,
+    metaheuristic: Metaheuristic = METAHEURISTIC,
+    log_progress: ProgressCallback | None = None,
+) -> VrpSolution:
+    """Solve ``problem`` with OR-Tools routing and return the best plan found.
+
+    Without ``deterministic`` the search stops at ``time_limit_s`` (or at
+    ``solution_limit`` solutions, whichever comes first). ``deterministic`` stops
+    only after ``solution_limit`` solutions (default
+    :data:`DETERMINISTIC_SOLUTION_LIMIT`) and never on wall time, so the same
+    inputs give the same routes on any machine; ``time_limit_s`` must then be None.
+    ``seed`` reseeds the constraint solver's generator (randomised operators);
+    OR-Tools 9.15's iterated local search draws from its own fixed-seed generator.
+    ``first_solution`` names an OR-Tools ``FirstSolutionStrategy``;
+    ``metaheuristic`` picks the improvement search.
+    """
+    params = _search_parameters(
+        time_limit_s, deterministic, solution_limit, first_solution, metaheuristic
+    )
+    model = _build(problem)
+    routing = model.routing
+    routing.solver().ReSeed(seed)
+    clock = time.perf_counter()
+    found = 0
+
+    def on_solution() -> None:
+        nonlocal found
+        found += 1
+        if log_progress is not None:
+            log_progress(found, routing.CostVar().Value(), time.perf_counter() - clock)
+
+    routing.AddAtSolutionCallback(on_solution)
+    if metaheuristic == "iterated_local_search":
+        assignment = routing.SolveWithIteratedLocalSearch(params)
+    else:
+        assignment = routing.SolveWithParameters(params)
+    wall = time.perf_counter() - clock
+    timed_out = time_limit_s is not None and wall >= 0.99 * time_limit_s
+    stats = SolveStats(
+        solver_status=routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()),
+        objective=assignment.ObjectiveValue() if assignment else 0,
+        wall_time_s=wall,
+        solutions=found,
+        time_limit_reached=timed_out,
+    )
+    if assignment is None:
+        every = tuple(range(len(problem.stops)))
+        mandatory = tuple(k for k in every if problem.stops[k].drop_penalty is None)
+        return VrpSolution("no_solution", (), every, mandatory, 0, 0, 0, stats)
+    return _read_solution(model, assignment, stats)
+
+
+def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:
+    """Routes, times and totals from an OR-Tools assignment."""
+    problem, routing, manager = model.problem, model.routing, model.manager
+
+    def clock(index: int, earliest: int) -> int:
+        """The solver's time at a routing index; without a time dimension, no waiting."""
+        return earliest if model.time is None else assignment.Min(model.time.CumulVar(index))
+
+    routes = []
+    performed: set[int] = set()
+    for k, vehicle in enumerate(problem.vehicles):
+        factor = vehicle.vehicle_type.speed_factor
+        travel, cost = model.travel[factor], model.cost[factor]
+        index = routing.Start(k)
+        start_time = clock(index, 0)
+        previous, departure = manager.IndexToNode(index), start_time
+        visits, totals = [], np.zeros(3, dtype=np.int64)  # travel, cost, load
+        while not routing.IsEnd(index):
+            index = assignment.Value(routing.NextVar(index))
+            node = manager.IndexToNode(index)
+            arrival = departure + int(travel[previous, node])
+            totals += (travel[previous, node], cost[previous, node], 0)
+            previous = node
+            if routing.IsEnd(index):
+                break
+            stop = node - model.n_depots
+            begin = clock(index, arrival)
+            departure = begin + problem.stops[stop].service
+            totals[2] += problem.stops[stop].demand
+            visits.append(Visit(stop, arrival, begin, departure))
+            performed.add(stop)
+        nodes = (vehicle.start, *(problem.stops[v.stop].node for v in visits), vehicle.end)
+        if not visits:  # an unused vehicle stays home: no travel, no cost
+            totals[:] = 0
+        end_time = clock(index, arrival) if visits else start_time
+        routes.append(Route(k, tuple(visits), nodes, start_time, end_time, *map(int, totals)))
+    dropped = tuple(k for k in range(len(problem.stops)) if k not in performed)
+    missed = tuple(k for k in dropped if problem.stops[k].drop_penalty is None)
+    fixed = sum(problem.vehicles[r.vehicle].fixed_cost for r in routes if r.visits)
+    return VrpSolution(
+        status="infeasible" if missed else "feasible",
+        routes=tuple(routes),
+        dropped=dropped,
+        missed_mandatory=missed,
+        cost=sum(r.cost for r in routes) + fixed,
+        travel_time=sum(r.travel_time for r in routes),
+        penalty=sum(problem.stops[k].drop_penalty or 0 for k in dropped if k not in missed),
+        stats=stats,
+    )

@@ -1,0 +1,297 @@
+"""Routing core and its checker on tiny hand-made instances with known answers."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from planner.vrp import (
+    Stop,
+    Vehicle,
+    VehicleType,
+    VrpProblem,
+    VrpSolution,
+    fleet,
+    solve_vrp,
+)
+from planner.vrp_check import check_vrp_solution
+
+CAR = VehicleType("mobil")
+MOTOR = VehicleType("motor", speed_factor=2.0)
+
+
+def euclid(points: list[tuple[float, float]]) -> np.ndarray:
+    """Rounded Euclidean travel times between points."""
+    xy = np.asarray(points, dtype=float)
+    return np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))).astype(np.int64)
+
+
+def solve(problem: VrpProblem) -> VrpSolution:
+    """A deterministic solve that must pass the checker."""
+    solution = solve_vrp(problem, time_limit_s=None, deterministic=True, solution_limit=300)
+    assert check_vrp_solution(problem, solution) == []
+    return solution
+
+
+def brute_force(problem: VrpProblem) -> int:
+    """Optimal cost of an uncapacitated or capacitated problem whose vehicles share one depot."""
+    depot, n = problem.vehicles[0].start, len(problem.stops)
+    capacity = problem.vehicles[0].capacity
+
+    def tour(stops: tuple[int, ...]) -> float:
+        if capacity is not None and sum(problem.stops[k].demand for k in stops) > capacity:
+            return float("inf")
+        best = float("inf")
+        for order in itertools.permutations(stops):
+            nodes = [depot, *(problem.stops[k].node for k in order), depot]
+            best = min(
+                best, sum(int(problem.travel_time[a, b]) for a, b in itertools.pairwise(nodes))
+            )
+        return best if stops else 0
+
+    best = float("inf")
+    for owner in itertools.product(range(len(problem.vehicles)), repeat=n):
+        parts = [tuple(k for k in range(n) if owner[k] == v) for v in range(len(problem.vehicles))]
+        best = min(best, sum(tour(part) for part in parts))
+    return int(best)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_one_vehicle_matches_brute_force(seed: int):
+    rng = np.random.default_rng(seed)
+    matrix = rng.integers(50, 1000, size=(8, 8))  # asymmetric on purpose
+    np.fill_diagonal(matrix, 0)
+    problem = VrpProblem(matrix, (Vehicle(0, 0),), tuple(Stop(i) for i in range(1, 8)))
+    assert solve(problem).cost == brute_force(problem)
+
+
+def test_capacities_match_brute_force():
+    rng = np.random.default_rng(7)
+    points = [(500, 500), *map(tuple, rng.uniform(0, 1000, size=(6, 2)))]
+    demands = [6, 6, 4, 4, 3, 5]
+    stops = tuple(Stop(i + 1, demand=q) for i, q in enumerate(demands))
+    problem = VrpProblem(euclid(points), fleet(CAR, 3, 0, capacity=10), stops)
+    solution = solve(problem)
+    assert solution.cost == brute_force(problem)
+    assert all(r.load <= 10 for r in solution.routes)
+    assert sum(r.load for r in solution.routes) == sum(demands)
+
+
+def test_time_windows_force_the_far_stop_first():
+    points = [(0, 0), (100, 0), (1000, 0)]  # the near stop may only be served late
+    stops = (Stop(1, windows=((3000, 4000),), service=60), Stop(2, windows=((0, 1500),)))
+    problem = VrpProblem(euclid(points), (Vehicle(0, 0, shift=(0, 10_000)),), stops)
+    route = solve(problem).routes[0]
+    assert [v.stop for v in route.visits] == [1, 0]
+    assert route.visits[0].start == 1000  # leaves at 0, no waiting on the way out
+    assert route.visits[1].arrival == 1900 and route.visits[1].start == 3000  # waits
+    assert route.end_time == 3060 + 100
+
+
+def test_mandatory_stop_that_cannot_fit_is_reported():
+    points = [(0, 0), (100, 0), (5000, 0)]
+    stops = (Stop(1), Stop(2, windows=((0, 1000),)))  # 5000 s away, closes at 1000
+    problem = VrpProblem(euclid(points), (Vehicle(0, 0),), stops)
+    solution = solve_vrp(problem, time_limit_s=2)
+    assert solution.status == "infeasible"
+    assert solution.missed_mandatory == (1,) and solution.dropped == (1,)
+    assert [v.stop for v in solution.routes[0].visits] == [0]
+    assert check_vrp_solution(problem, solution) == ["mandatory stop 1 is not visited"]
+
+
+@pytest.mark.parametrize(("penalty", "visited"), [(1500, False), (2500, True)])
+def test_optional_stop_dropped_only_when_cheaper(penalty: int, visited: bool):
+    points = [(0, 0), (100, 0), (0, 1000)]  # the detour to stop 1 costs 2000 s
+    stops = (Stop(1), Stop(2, drop_penalty=penalty))
+    solution = solve(VrpProblem(euclid(points), (Vehicle(0, 0),), stops))
+    assert solution.status == "feasible"
+    assert (solution.dropped == ()) is visited
+    assert solution.penalty == (0 if visited else penalty)
+    assert solution.stats.objective == solution.cost + solution.penalty
+
+
+def test_visit_copies_are_spaced():
+    points = [(0, 0), (300, 0), (0, 400)]
+    copies = [Stop(1, service=600, group="tps-1", min_gap=3600) for _ in range(3)]
+    stops = (*copies, Stop(2, service=600))
+    problem = VrpProblem(euclid(points), (Vehicle(0, 0, shift=(0, 4 * 3600)),), stops)
+    solution = solve(problem)
+    starts = sorted(v.start for v in solution.routes[0].visits if v.stop < 3)
+    assert len(starts) == 3
+    assert all(b - a >= 3600 for a, b in itertools.pairwise(starts))
+
+
+def test_copies_that_cannot_be_spaced_in_the_shift_are_dropped():
+    points = [(0, 0), (300, 0)]
+    copies = tuple(Stop(1, group=7, min_gap=3600, drop_penalty=1000) for _ in range(3))
+    problem = VrpProblem(euclid(points), (Vehicle(0, 0, shift=(0, 5000)),), copies)
+    solution = solve(problem)
+    assert len(solution.routes[0].visits) == 2  # 0 and 3600 fit, 7200 does not
+    assert solution.penalty == 1000
+
+
+def test_speed_factors_per_vehicle_type():
+    points = [(0, 0), (3000, 0), (0, 600)]
+    stops = (Stop(1), Stop(2))
+    vehicles = (Vehicle(0, 0, CAR, max_duration=1300), Vehicle(0, 0, MOTOR, max_duration=3000))
+    solution = solve(VrpProblem(euclid(points), vehicles, stops))
+    car, motor = solution.routes
+    assert [v.stop for v in motor.visits] == [0]  # only the motorbike gets there and back
+    assert motor.travel_time == 2 * 1500  # 3000 s each way at twice the speed
+    assert [v.stop for v in car.visits] == [1] and car.travel_time == 1200
+    assert solution.cost == 4200
+
+
+def test_distance_objective_and_fixed_costs():
+    points = [(0, 0), (100, 0), (200, 0)]
+    times = euclid(points)
+    problem = VrpProblem(
+        times,
+        (Vehicle(0, 0, fixed_cost=50), Vehicle(0, 0, fixed_cost=50)),
+        (Stop(1), Stop(2)),
+        distance=times * 3,
+        objective="distance",
+    )
+    solution = solve(problem)
+    assert solution.cost == 3 * 400 + 50  # one vehicle, one fixed cost
+    assert solution.travel_time == 400
+
+
+def test_deterministic_mode_repeats_itself():
+    rng = np.random.default_rng(11)
+    points = [(500, 500), *map(tuple, rng.uniform(0, 1000, size=(25, 2)))]
+    stops = tuple(Stop(i, service=30, demand=1) for i in range(1, 26))
+    problem = VrpProblem(euclid(points), fleet(CAR, 3, 0, capacity=10), stops)
+    first, second = (
+        solve_vrp(problem, time_limit_s=None, deterministic=True, seed=5, solution_limit=500)
+        for _ in range(2)
+    )
+    assert [r.visits for r in first.routes] == [r.visits for r in second.routes]
+    assert first.cost == second.cost
+    with pytest.raises(ValueError, match="time_limit_s=None"):
+        solve_vrp(problem, time_limit_s=5, deterministic=True)
+    with pytest.raises(ValueError, match="give time_limit_s"):
+        solve_vrp(problem)
+
+
+@pytest.fixture(scope="module")
+def solved() -> tuple[VrpProblem, VrpSolution]:
+    """A small feasible plan with windows, capacity and visit copies, for corrupting."""
+    points = [(0, 0), (1000, 0), (300, 200), (600, 400), (200, 700), (800, 900)]
+    stops = (
+        Stop(1, windows=((0, 4000),), service=100, demand=3),
+        Stop(2, windows=((0, 9000),), service=100, demand=3),
+        Stop(3, service=100, demand=3),
+        Stop(4, service=100, demand=3, group="a", min_gap=2000),
+        Stop(4, service=100, demand=3, group="a", min_gap=2000),
+        Stop(5, service=100, demand=3),
+    )
+    vehicles = (Vehicle(0, 0, shift=(0, 20_000), capacity=9), Vehicle(1, 1, capacity=9))
+    problem = VrpProblem(euclid(points), vehicles, stops)
+    solution = solve(problem)
+    assert all(len(r.visits) >= 2 for r in solution.routes)
+    return problem, solution
+
+
+def _with_route(solution: VrpSolution, vehicle: int, **changes) -> VrpSolution:
+    routes = list(solution.routes)
+    routes[vehicle] = replace(routes[vehicle], **changes)
+    return replace(solution, routes=tuple(routes))
+
+
+def _swap_arrivals(problem, solution):
+    route = solution.routes[0]
+    a, b = route.visits[0], route.visits[1]
+    visits = (replace(a, arrival=b.arrival), replace(b, arrival=a.arrival), *route.visits[2:])
+    return problem, _with_route(solution, 0, visits=visits), "arrival"
+
+
+def _remove_mandatory(problem, solution):
+    route = solution.routes[0]
+    return problem, _with_route(solution, 0, visits=route.visits[1:]), "is not visited"
+
+
+def _break_window(problem, solution):
+    route = next(r for r in solution.routes if any(v.stop == 0 for v in r.visits))
+    visits = tuple(
+        replace(v, start=5000, departure=5100) if v.stop == 0 else v for v in route.visits
+    )
+    return problem, _with_route(solution, route.vehicle, visits=visits), "outside windows"
+
+
+def _exceed_capacity(problem, solution):
+    smaller = tuple(replace(v, capacity=5) for v in problem.vehicles)
+    return replace(problem, vehicles=smaller), solution, "exceeds capacity"
+
+
+def _wrong_start(problem, solution):
+    route = solution.routes[0]
+    return problem, _with_route(solution, 0, nodes=(1, *route.nodes[1:])), "do not match"
+
+
+def _copies_too_close(problem, solution):
+    starts = {v.stop: v for r in solution.routes for v in r.visits}
+    first = starts[3]
+    changed = solution
+    for route in solution.routes:
+        if any(v.stop == 4 for v in route.visits):
+            visits = tuple(
+                replace(v, start=first.start + 10, departure=first.start + 110)
+                if v.stop == 4
+                else v
+                for v in route.visits
+            )
+            changed = _with_route(solution, route.vehicle, visits=visits)
+    return problem, changed, "apart"
+
+
+def _wrong_total(problem, solution):
+    return problem, replace(solution, cost=solution.cost + 1), "reported cost"
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        _swap_arrivals,
+        _remove_mandatory,
+        _break_window,
+        _exceed_capacity,
+        _wrong_start,
+        _copies_too_close,
+        _wrong_total,
+    ],
+)
+def test_checker_catches_corruption(solved, corrupt):
+    problem, solution, expected = corrupt(*solved)
+    violations = check_vrp_solution(problem, solution)
+    assert any(expected in v for v in violations), violations
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: VrpProblem(np.ones((2, 2)) * 1.5, (Vehicle(0, 0),), ()), "whole numbers"),
+        (lambda: VrpProblem(np.zeros((2, 3), int), (Vehicle(0, 0),), ()), "square"),
+        (lambda: VrpProblem(np.zeros((2, 2), int), (Vehicle(0, 5),), ()), "outside the matrix"),
+        (
+            lambda: VrpProblem(
+                np.zeros((2, 2), int),
+                (Vehicle(0, 0),),
+                (Stop(1, group="g", min_gap=5), Stop(1, group="g", min_gap=6)),
+            ),
+            "same min_gap",
+        ),
+        (
+            lambda: VrpProblem(
+                np.zeros((2, 2), int), (Vehicle(0, 0),), (Stop(1, windows=((5, 1),)),)
+            ),
+            "windows",
+        ),
+    ],
+)
+def test_bad_problems_are_rejected(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
