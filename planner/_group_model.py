@@ -201,14 +201,21 @@ class GroupModel:
         else:
             params.max_time_in_seconds = self.settings.time_limit_s
         status = solver.solve(self.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if not solved and start_value is None:
             raise RuntimeError(
                 f"CP-SAT found no {stage} solution for {self.problem.kecamatan}: "
                 f"{STATUS_NAMES.get(status, status)}"
             )
-        value, bound = solver.objective_value, solver.best_objective_bound
-        if start_value is not None and (start_value > value if maximise else start_value < value):
-            value = start_value  # CP-SAT stopped before reaching its own start: keep the start
+        bound = solver.best_objective_bound if solved else math.inf if maximise else 0.0
+        if best is not None:
+            bound = min(bound, best) if maximise else max(bound, best)
+        value = solver.objective_value if solved else start_value
+        if start_value is not None and (
+            not solved or (start_value > value if maximise else start_value < value)
+        ):
+            value = start_value  # CP-SAT stopped before beating its start: keep the start
+            status = cp_model.FEASIBLE
         else:
             self.groups = [
                 (j, sorted(i for i in self.members[j] if solver.boolean_value(self.x[i, j])))
