@@ -141,7 +141,7 @@ def assign_guards(
     return AssignmentResult(
         groups=tuple(groups),
         uncovered=tuple(uncovered),
-        borrowings=tuple(allocation.borrowings),
+        borrowings=_borrowings_used(groups, allocation.borrowings),
         stats=tuple(s for sol in solutions for s in sol.stats),
         officers_lower_bound=sum(sol.officers_bound for sol in solutions),
         baseline_officers=by_hand_baseline(scenario),
@@ -228,6 +228,21 @@ def _groups_of(
             )
         )
     return groups
+
+
+def _borrowings_used(
+    groups: Sequence[GuardGroup], offered: Sequence[Borrowing]
+) -> tuple[Borrowing, ...]:
+    """The borrowings the groups really draw on (rationed plans may leave some idle)."""
+    drawn: dict[tuple[str, str], int] = {}
+    for group in groups:
+        for post, count in group.officers_from.items():
+            drawn[post, group.kecamatan] = drawn.get((post, group.kecamatan), 0) + count
+    return tuple(
+        Borrowing(b.from_post, b.to_kecamatan, drawn[b.from_post, b.to_kecamatan], b.penalty)
+        for b in offered
+        if drawn.get((b.from_post, b.to_kecamatan), 0) > 0
+    )
 
 
 def by_hand_baseline(scenario: Scenario) -> int:

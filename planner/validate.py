@@ -1,0 +1,991 @@
+"""Independent plan checker: re-derives every rule of a ``plan.json`` from the inputs and roads."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from planner._errors import InputError, Problem
+from planner.rules import RiskCategory, Rules
+from planner.scenario import Scenario, load_scenario, read_scenario_file
+from planner.sources import resolve_network
+
+# This module deliberately shares no code with the solver (assignment, _groups,
+# _group_model, personnel, reserve, routing, snap): it snaps points and routes
+# on the road graph with its own code, so that a bug there cannot hide itself.
+
+inf = math.inf
+
+TOLERANCE_REL = 0.005
+"""Relative slack on recomputed travel times (snapping and rounding differences)."""
+TOLERANCE_S = 1.0
+"""Absolute slack in seconds on recomputed travel times (plans round times to 0.1 s)."""
+POST_LOCATION_TOLERANCE_DEG = 1e-5
+"""How far (about 1 m) a staging post's coordinates may be from the post's own."""
+JUNCTION_TOLERANCE_M = 5.0
+"""How far a ``junction`` staging point may be from a road junction (network node)."""
+
+CODES: dict[str, str] = {
+    "plan_malformed": "a key is missing or a value has the wrong type",
+    "rules_mismatch": "the plan records other rules than the scenario's",
+    "network_mismatch": "the plan was made on another road network",
+    "unknown_tps": "a TPS id the scenario does not hold",
+    "group_id_duplicate": "two groups share an id",
+    "group_empty": "a group without members",
+    "tps_missing": "a TPS neither in a group nor uncovered",
+    "tps_in_several_groups": "a TPS in more than one group (or twice in one)",
+    "tps_covered_and_uncovered": "a TPS both in a group and uncovered",
+    "uncovered_duplicate": "a TPS listed twice as uncovered",
+    "uncovered_no_reason": "an uncovered TPS without a reason",
+    "anchor_not_member": "a group's anchor is not one of its members",
+    "wrong_kecamatan": "a TPS in a group (or uncovered entry) of another kecamatan",
+    "mixed_kelurahan": "a group spans two kelurahan although same_kelurahan is set",
+    "group_too_large": "more TPS than the smallest max_tps of the members' categories",
+    "too_few_officers": "fewer officers than the strictest member category needs",
+    "linmas_mismatch": "linmas differs from the sum of linmas_per_tps over members",
+    "travel_limit_exceeded": "a member farther from the anchor than max_travel_min",
+    "travel_time_mismatch": "max_travel_s differs from the recomputed travel time",
+    "officers_from_mismatch": "officers_from does not add up to officers",
+    "unknown_post": "a post id the scenario does not hold",
+    "post_over_capacity": "more officers drawn from a post than its polri",
+    "borrowing_undeclared": "officers drawn from outside the kecamatan beyond the borrowings",
+    "borrowing_unused": "borrowings declared beyond the officers drawn",
+    "reserve_staging_invalid": "a staging point that is neither a post nor a road junction",
+    "reserve_staging_unknown": "a TPS' staging point is not among the chosen ones",
+    "reserve_tps_missing": "a TPS without staging point or response time",
+    "reserve_response_mismatch": "a response time differs from the recomputed one",
+    "reserve_not_nearest": "a TPS' staging point is not its nearest chosen one",
+    "reserve_beyond_limit": "a TPS beyond the response limit not listed in beyond_limit",
+    "reserve_listed_beyond_limit": "a TPS listed in beyond_limit that is within the limit",
+    "reserve_too_many_units": "more staging points than reserve units (pcenter, mclp)",
+    "kpi_mismatch": "a KPI differs from the figure recomputed from the groups",
+}
+"""Every violation code with a one-line English meaning."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: a code from :data:`CODES`, texts in both languages, what it concerns."""
+
+    code: str
+    text_id: str
+    text_en: str
+    subject: str
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.subject}: {self.text_id} ({self.text_en})"
+
+
+def validate_plan_files(scenario_toml: str | Path, plan_json: str | Path) -> list[Violation]:
+    """Validate a ``plan.json`` against its scenario file, network and inputs.
+
+    The network comes from the scenario's ``network`` or ``data_dir`` (never a
+    download). Unreadable files raise :class:`InputError`.
+    """
+    from planner.plan import read_plan  # only the reader: no plan-building code is used
+
+    plan = read_plan(plan_json)
+    spec = read_scenario_file(scenario_toml)
+    missing = [k for k in ("tps", "posts") if getattr(spec, k) is None]
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    str(scenario_toml),
+                    f"[inputs] tidak menyebut berkas {', '.join(missing)}",
+                    f"[inputs] names no {', '.join(missing)} file",
+                )
+            ]
+        )
+    assert spec.tps is not None and spec.posts is not None
+    scenario = load_scenario(spec.tps, spec.posts, spec.rules, spec.name)
+    graph, _ = resolve_network(
+        spec.rules, network=spec.network, data_dir=spec.data_dir, allow_download=False
+    )
+    return validate_plan(scenario, graph, plan)
+
+
+def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list[Violation]:
+    """Every rule the plan breaks; an empty list for a valid plan.
+
+    A plan whose structure is broken (missing keys, wrong types) gives only
+    ``plan_malformed`` violations, since its content cannot be read safely.
+    Travel times are recomputed on ``graph`` (conventions of
+    :mod:`planner.network`) and compared with :data:`TOLERANCE_REL` and
+    :data:`TOLERANCE_S` of slack.
+    """
+    malformed = _structure(plan)
+    if malformed:
+        return malformed
+    check = _Checker(scenario, plan)
+    check.rules_and_network(graph)
+    check.partition()
+    check.group_rules()
+    check.personnel()
+    check.kpis()
+    roads = _RoadTimes(graph, check.points_to_place(graph))
+    check.travel(roads)
+    check.reserve(roads)
+    return check.found
+
+
+# --- structure -------------------------------------------------------------------------
+
+Spec = str | tuple[str, Any] | dict[str, Any]
+
+_KINDS: dict[str, tuple[Callable[[Any], bool], str, str]] = {
+    "str": (lambda v: isinstance(v, str), "teks", "text"),
+    "bool": (lambda v: isinstance(v, bool), "true/false", "true/false"),
+    "int": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "bilangan bulat",
+        "a whole number",
+    ),
+    "count": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "bilangan bulat >= 0",
+        "a whole number >= 0",
+    ),
+    "num": (
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
+        "angka",
+        "a number",
+    ),
+    "seconds": (
+        lambda v: (
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+        ),
+        "angka detik >= 0",
+        "a number of seconds >= 0",
+    ),
+    "any": (lambda v: True, "", ""),
+}
+
+PLAN_SPEC: dict[str, Spec] = {
+    "groups": (
+        "list",
+        {
+            "group_id": "str",
+            "kecamatan": "str",
+            "anchor": "str",
+            "members": ("list", "str"),
+            "officers": "count",
+            "officers_from": ("map", "count"),
+            "linmas": "count",
+            "max_travel_s": "seconds",
+        },
+    ),
+    "uncovered": (
+        "list",
+        {"tps_id": "str", "kecamatan": "str", "reason_id": "str", "reason_en": "str"},
+    ),
+    "borrowings": (
+        "list",
+        {"from_post": "str", "to_kecamatan": "str", "officers": "count", "penalty": "num"},
+    ),
+    "reserve": {
+        "model": "str",
+        "response_limit_s": "seconds",
+        "staging": (
+            "list",
+            {"point_id": "str", "kind": "str", "lon": "num", "lat": "num", "approximate": "bool"},
+        ),
+        "tps_staging": ("map", "str"),
+        "tps_response_s": ("map", "seconds"),
+        "beyond_limit": ("list", "str"),
+        "solver": "any",
+    },
+    "kpis": {
+        "tps": "count",
+        "tps_covered": "count",
+        "officers": "count",
+        "officers_lower_bound": "count",
+        "officer_gap": "num",
+        "baseline_officers": "count",
+        "linmas": "count",
+        "per_polsek": (
+            "map",
+            {"groups": "count", "tps": "count", "officers": "count", "linmas": "count"},
+        ),
+        "worst_reserve_response_s": "seconds",
+    },
+}
+"""The parts of the plan format the validator reads: ``list``/``map`` of a spec, or records."""
+
+
+def _malformed(path: str, text_id: str, text_en: str) -> Violation:
+    return Violation("plan_malformed", text_id, text_en, path or "plan")
+
+
+def _structure(plan: Any) -> list[Violation]:
+    """``plan_malformed`` violations for every missing key or wrongly typed value."""
+    if not isinstance(plan, Mapping):
+        return [
+            _malformed(
+                "", "rencana harus objek JSON", f"the plan must be a JSON object, not {_show(plan)}"
+            )
+        ]
+    found = _conform(plan, PLAN_SPEC, "")
+    scenario = plan.get("scenario")
+    if scenario is not None and not isinstance(scenario, Mapping):
+        found.append(
+            _malformed(
+                "scenario",
+                f"'scenario' harus objek, bukan {_show(scenario)}",
+                f"'scenario' must be an object, not {_show(scenario)}",
+            )
+        )
+    return found
+
+
+def _conform(value: Any, spec: Spec, path: str) -> list[Violation]:
+    if isinstance(spec, dict):
+        if not isinstance(value, Mapping):
+            return [
+                _malformed(
+                    path,
+                    f"'{path}' harus objek, bukan {_show(value)}",
+                    f"'{path}' must be an object, not {_show(value)}",
+                )
+            ]
+        found = []
+        for key, sub in spec.items():
+            where = f"{path}.{key}" if path else key
+            if key not in value:
+                found.append(
+                    _malformed(
+                        path,
+                        f"kunci '{key}' tidak ada di '{path or 'rencana'}'",
+                        f"key '{key}' is missing in '{path or 'the plan'}'",
+                    )
+                )
+            else:
+                found.extend(_conform(value[key], sub, where))
+        return found
+    if isinstance(spec, tuple):
+        container, sub = spec
+        if container == "list":
+            if not isinstance(value, list):
+                return [
+                    _malformed(
+                        path,
+                        f"'{path}' harus daftar, bukan {_show(value)}",
+                        f"'{path}' must be a list, not {_show(value)}",
+                    )
+                ]
+            return [v for i, item in enumerate(value) for v in _conform(item, sub, f"{path}[{i}]")]
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            return [
+                _malformed(
+                    path,
+                    f"'{path}' harus objek dengan kunci teks, bukan {_show(value)}",
+                    f"'{path}' must be an object with text keys, not {_show(value)}",
+                )
+            ]
+        return [v for k, item in value.items() for v in _conform(item, sub, f"{path}.{k}")]
+    test, name_id, name_en = _KINDS[spec]
+    if test(value):
+        return []
+    return [
+        _malformed(
+            path,
+            f"'{path}' harus {name_id}, bukan {_show(value)}",
+            f"'{path}' must be {name_en}, not {_show(value)}",
+        )
+    ]
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- road travel times -----------------------------------------------------------------
+
+
+class _RoadTimes:
+    """The road graph with chosen points inserted as nodes that split the roads they lie on.
+
+    A road is a directed edge together with its twin (the opposite edge with the
+    reversed geometry). Each point is snapped to the nearest road in a UTM
+    projection and joined to the road's ends (or its neighbours on the road) by
+    the matching share of the edge's ``travel_time``.
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph, points: Mapping[Hashable, tuple[float, float]]):
+        roads: dict[tuple[bytes, Hashable, Hashable], list[Any]] = {}
+        for u, v, data in graph.edges(data=True):
+            geometry = data.get("geometry")
+            if geometry is None:
+                a, b = graph.nodes[u], graph.nodes[v]
+                geometry = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+            coords = np.round(shapely.get_coordinates(geometry), 7)  # twins match to 1 cm
+            forward = (coords.tobytes(), u, v)
+            backward = (coords[::-1].tobytes(), v, u)
+            key, is_forward = (forward, True) if forward <= backward else (backward, False)
+            road = roads.setdefault(key, [geometry if is_forward else geometry.reverse(), inf, inf])
+            slot = 1 if is_forward else 2
+            road[slot] = min(road[slot], float(data["travel_time"]))
+        keys = list(roads)
+        lines = np.array([roads[k][0] for k in keys], dtype=object)
+        lon_lat = shapely.get_coordinates(lines)
+        lon0, lat0 = float(np.mean(lon_lat[:, 0])), float(np.mean(lon_lat[:, 1]))
+        zone = int((lon0 + 180.0) // 6.0) % 60 + 1
+        epsg = (32700 if lat0 < 0 else 32600) + zone
+        to_metric = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+
+        def project(xy: np.ndarray) -> np.ndarray:
+            x, y = to_metric.transform(xy[:, 0], xy[:, 1])
+            return np.column_stack([x, y])
+
+        metric = shapely.transform(lines, project)
+        names = list(points)
+        lon = np.array([points[n][0] for n in names], dtype=float)
+        lat = np.array([points[n][1] for n in names], dtype=float)
+        x, y = to_metric.transform(lon, lat)
+        where = shapely.points(x, y)
+        self.distance_m: dict[Hashable, float] = {}
+        on_road: dict[int, list[tuple[float, Hashable]]] = defaultdict(list)
+        if names:
+            tree = shapely.STRtree(metric)
+            (point_idx, road_idx), distance = tree.query_nearest(
+                where, return_distance=True, all_matches=False
+            )
+            fraction = shapely.line_locate_point(
+                metric[road_idx], where[point_idx], normalized=True
+            )
+            for p, r, d, f in zip(point_idx, road_idx, distance, fraction, strict=True):
+                on_road[int(r)].append((0.0 if math.isnan(f) else float(f), ("point", names[p])))
+                self.distance_m[names[p]] = float(d)
+        self.graph = nx.DiGraph()
+        self.graph.add_nodes_from(graph.nodes)
+        for r, key in enumerate(keys):
+            _, u, v = key
+            _, forward, backward = roads[key]
+            chain = [(0.0, u), *sorted(on_road.get(r, []), key=lambda s: s[0]), (1.0, v)]
+            for (fa, a), (fb, b) in itertools.pairwise(chain):
+                share = fb - fa
+                if share <= 0.0:  # the same place: both ways at no cost
+                    self._add(a, b, 0.0)
+                    self._add(b, a, 0.0)
+                    continue
+                if forward < inf:
+                    self._add(a, b, share * forward)
+                if backward < inf:
+                    self._add(b, a, share * backward)
+
+    def _add(self, a: Hashable, b: Hashable, weight: float) -> None:
+        if a == b:
+            return
+        current = self.graph.get_edge_data(a, b)
+        if current is None or weight < current["w"]:
+            self.graph.add_edge(a, b, w=weight)
+
+    def times_from(self, origin: Hashable, cutoff: float | None = None) -> Mapping[Hashable, float]:
+        """``travel_time`` seconds from a placed point to every placed point within ``cutoff``."""
+        lengths = nx.single_source_dijkstra_path_length(
+            self.graph, ("point", origin), cutoff=cutoff, weight="w"
+        )
+        return {node[1]: t for node, t in lengths.items() if _is_point(node)}
+
+
+def _is_point(node: Hashable) -> bool:
+    return isinstance(node, tuple) and len(node) == 2 and node[0] == "point"
+
+
+def _close(claimed: float, actual: float) -> bool:
+    """Whether two travel times agree within the tolerance (never when one is unreachable)."""
+    if math.isinf(claimed) or math.isinf(actual):
+        return claimed == actual
+    return abs(claimed - actual) <= TOLERANCE_REL * max(claimed, actual) + TOLERANCE_S
+
+
+def _within(actual: float, limit: float) -> bool:
+    """Whether a travel time keeps a limit within the tolerance."""
+    return actual <= limit * (1.0 + TOLERANCE_REL) + TOLERANCE_S
+
+
+def _seconds(value: float) -> str:
+    return "tak terjangkau" if math.isinf(value) else f"{value:,.1f} s"
+
+
+def _seconds_en(value: float) -> str:
+    return "unreachable" if math.isinf(value) else f"{value:,.1f} s"
+
+
+# --- the checks ------------------------------------------------------------------------
+
+
+class _Checker:
+    """Runs the checks on a well-formed plan, collecting violations in ``found``."""
+
+    def __init__(self, scenario: Scenario, plan: Mapping[str, Any]):
+        self.scenario = scenario
+        self.rules: Rules = scenario.rules
+        self.plan = plan
+        self.found: list[Violation] = []
+        tps = scenario.tps
+        self.tps_ids: list[str] = [str(t) for t in tps["tps_id"]]
+        self.kecamatan = dict(zip(self.tps_ids, map(str, tps["kecamatan"]), strict=True))
+        self.kelurahan = dict(zip(self.tps_ids, map(str, tps["kelurahan"]), strict=True))
+        self.risk = dict(
+            zip(self.tps_ids, (RiskCategory(str(r)) for r in tps["risk"]), strict=True)
+        )
+        self.lon_lat = dict(
+            zip(
+                self.tps_ids,
+                zip(tps["longitude"].astype(float), tps["latitude"].astype(float), strict=True),
+                strict=True,
+            )
+        )
+        posts = scenario.posts
+        self.posts: dict[str, dict[str, Any]] = {
+            str(p.post_id): {
+                "kind": str(p.kind),
+                "kecamatan": str(p.kecamatan),
+                "polri": int(p.polri),
+                "lon_lat": (float(p.longitude), float(p.latitude)),
+            }
+            for p in posts.itertuples()
+        }
+        self.groups: list[Mapping[str, Any]] = list(plan["groups"])
+        self.reserve_plan: Mapping[str, Any] = plan["reserve"]
+        self.staging_places: dict[str, tuple[float, float]] = {}
+
+    def add(self, code: str, subject: str, text_id: str, text_en: str) -> None:
+        """Record one violation."""
+        self.found.append(Violation(code, text_id, text_en, subject))
+
+    def known_members(self, group: Mapping[str, Any]) -> list[str]:
+        """The members of a group that are TPS of the scenario."""
+        return [m for m in group["members"] if m in self.kecamatan]
+
+    # rules and network ------------------------------------------------------------------
+
+    def rules_and_network(self, graph: nx.MultiDiGraph) -> None:
+        """The plan's recorded rules and network match the scenario's and the graph."""
+        recorded = self.plan.get("scenario") or {}
+        rules = recorded.get("rules")
+        if isinstance(rules, Mapping):
+            expected: dict[tuple[str, ...], Any] = {
+                ("assignment", "max_travel_min"): self.rules.assignment.max_travel_min,
+                ("assignment", "motorbike_speed_factor"): (
+                    self.rules.assignment.motorbike_speed_factor
+                ),
+                ("assignment", "same_kelurahan"): self.rules.assignment.same_kelurahan,
+                ("reserve", "model"): self.rules.reserve.model,
+                ("reserve", "units"): self.rules.reserve.units,
+                ("reserve", "response_limit_min"): self.rules.reserve.response_limit_min,
+                ("reserve", "speed_factor"): self.rules.reserve.speed_factor,
+            }
+            for category, pattern in self.rules.pattern.items():
+                for name in ("officers", "max_tps", "linmas_per_tps"):
+                    expected["pattern", category.value, name] = getattr(pattern, name)
+            for path, value in expected.items():
+                node: Any = rules
+                for part in path:
+                    node = node.get(part) if isinstance(node, Mapping) else None
+                if node != value:
+                    dotted = ".".join(path)
+                    self.add(
+                        "rules_mismatch",
+                        f"scenario.rules.{dotted}",
+                        f"rencana dibuat dengan {dotted} = {node!r}, skenario {value!r}",
+                        f"the plan was made with {dotted} = {node!r}, the scenario has {value!r}",
+                    )
+        network = recorded.get("network")
+        if isinstance(network, Mapping):
+            for name, actual in (
+                ("nodes", graph.number_of_nodes()),
+                ("edges", graph.number_of_edges()),
+            ):
+                claimed = network.get(name)
+                if isinstance(claimed, int) and claimed != actual:
+                    self.add(
+                        "network_mismatch",
+                        f"scenario.network.{name}",
+                        f"rencana dibuat pada jaringan dengan {claimed} {name}, "
+                        f"jaringan ini {actual}",
+                        f"the plan was made on a network with {claimed} {name}, this one has "
+                        f"{actual}",
+                    )
+
+    # every TPS once ---------------------------------------------------------------------
+
+    def partition(self) -> None:
+        """Every TPS in exactly one group or uncovered; ids known; group ids unique."""
+        in_groups: dict[str, list[str]] = defaultdict(list)
+        ids = Counter(g["group_id"] for g in self.groups)
+        for group_id, count in sorted(ids.items()):
+            if count > 1:
+                self.add(
+                    "group_id_duplicate",
+                    group_id,
+                    f"{count} kelompok memakai id '{group_id}'",
+                    f"{count} groups use the id '{group_id}'",
+                )
+        for group in self.groups:
+            gid = group["group_id"]
+            for member in group["members"]:
+                if member in self.kecamatan:
+                    in_groups[member].append(gid)
+                else:
+                    self._unknown(member, f"anggota kelompok {gid}", f"a member of group {gid}")
+            anchor = group["anchor"]
+            if anchor not in self.kecamatan and anchor not in group["members"]:
+                self._unknown(anchor, f"jangkar kelompok {gid}", f"the anchor of {gid}")
+        uncovered: Counter[str] = Counter()
+        for entry in self.plan["uncovered"]:
+            tps = entry["tps_id"]
+            if tps not in self.kecamatan:
+                self._unknown(tps, "daftar 'uncovered'", "the 'uncovered' list")
+                continue
+            uncovered[tps] += 1
+            if not entry["reason_id"].strip() or not entry["reason_en"].strip():
+                self.add(
+                    "uncovered_no_reason",
+                    tps,
+                    "TPS tanpa pengamanan tanpa alasan (reason_id dan reason_en)",
+                    "uncovered TPS without a reason (reason_id and reason_en)",
+                )
+            if entry["kecamatan"] != self.kecamatan[tps]:
+                self.add(
+                    "wrong_kecamatan",
+                    tps,
+                    f"tercatat di kecamatan {entry['kecamatan']}, padahal di {self.kecamatan[tps]}",
+                    f"listed under kecamatan {entry['kecamatan']}, but lies in "
+                    f"{self.kecamatan[tps]}",
+                )
+        for tps in self.tps_ids:
+            groups = in_groups.get(tps, [])
+            if len(groups) > 1:
+                self.add(
+                    "tps_in_several_groups",
+                    tps,
+                    f"TPS ada di {len(groups)} kelompok: {', '.join(groups)}",
+                    f"the TPS is in {len(groups)} groups: {', '.join(groups)}",
+                )
+            if groups and uncovered[tps]:
+                self.add(
+                    "tps_covered_and_uncovered",
+                    tps,
+                    f"TPS ada di kelompok {groups[0]} dan juga di daftar tanpa pengamanan",
+                    f"the TPS is in group {groups[0]} and also listed as uncovered",
+                )
+            if uncovered[tps] > 1:
+                self.add(
+                    "uncovered_duplicate",
+                    tps,
+                    f"TPS tercatat {uncovered[tps]} kali tanpa pengamanan",
+                    f"the TPS is listed {uncovered[tps]} times as uncovered",
+                )
+            if not groups and not uncovered[tps]:
+                self.add(
+                    "tps_missing",
+                    tps,
+                    "TPS tidak ada di kelompok mana pun dan tidak tercatat tanpa pengamanan",
+                    "the TPS is in no group and not listed as uncovered",
+                )
+
+    def _unknown(self, tps: str, where_id: str, where_en: str) -> None:
+        self.add(
+            "unknown_tps",
+            tps,
+            f"id TPS '{tps}' ({where_id}) tidak ada di skenario",
+            f"TPS id '{tps}' ({where_en}) is not in the scenario",
+        )
+
+    # group rules ------------------------------------------------------------------------
+
+    def group_rules(self) -> None:
+        """Anchor, kecamatan, kelurahan, size, officers and linmas of each group."""
+        pattern = self.rules.pattern
+        for group in self.groups:
+            gid, kecamatan = group["group_id"], group["kecamatan"]
+            if not group["members"]:
+                self.add("group_empty", gid, "kelompok tanpa TPS", "a group without TPS")
+                continue
+            if group["anchor"] not in group["members"]:
+                self.add(
+                    "anchor_not_member",
+                    gid,
+                    f"jangkar {group['anchor']} bukan anggota kelompok",
+                    f"the anchor {group['anchor']} is not a member of the group",
+                )
+            members = self.known_members(group)
+            for tps in members:
+                if self.kecamatan[tps] != kecamatan:
+                    self.add(
+                        "wrong_kecamatan",
+                        gid,
+                        f"{tps} di kecamatan {self.kecamatan[tps]}, kelompok di {kecamatan}",
+                        f"{tps} lies in kecamatan {self.kecamatan[tps]}, the group in {kecamatan}",
+                    )
+            kelurahan = sorted({self.kelurahan[t] for t in members})
+            if self.rules.assignment.same_kelurahan and len(kelurahan) > 1:
+                self.add(
+                    "mixed_kelurahan",
+                    gid,
+                    f"kelompok mencakup kelurahan {', '.join(kelurahan)} (same_kelurahan)",
+                    f"the group spans kelurahan {', '.join(kelurahan)} (same_kelurahan)",
+                )
+            if not members:
+                continue
+            categories = [self.risk[t] for t in members]
+            limit = min(pattern[c].max_tps for c in categories)
+            if len(group["members"]) > limit:
+                self.add(
+                    "group_too_large",
+                    gid,
+                    f"{len(group['members'])} TPS, pola mengizinkan paling banyak {limit}",
+                    f"{len(group['members'])} TPS, the pattern allows at most {limit}",
+                )
+            need = max(pattern[c].officers for c in categories)
+            if group["officers"] < need:
+                self.add(
+                    "too_few_officers",
+                    gid,
+                    f"{group['officers']} personel, pola memerlukan {need}",
+                    f"{group['officers']} officers, the pattern needs {need}",
+                )
+            linmas = sum(pattern[c].linmas_per_tps for c in categories)
+            if group["linmas"] != linmas:
+                self.add(
+                    "linmas_mismatch",
+                    gid,
+                    f"linmas {group['linmas']}, seharusnya {linmas}",
+                    f"linmas {group['linmas']}, should be {linmas}",
+                )
+
+    # personnel --------------------------------------------------------------------------
+
+    def personnel(self) -> None:
+        """Officers add up, posts keep within polri, borrowing matches the borrowings."""
+        drawn: Counter[str] = Counter()
+        borrowed: Counter[tuple[str, str]] = Counter()
+        for group in self.groups:
+            gid, kecamatan = group["group_id"], group["kecamatan"]
+            sources: Mapping[str, int] = group["officers_from"]
+            if sum(sources.values()) != group["officers"]:
+                self.add(
+                    "officers_from_mismatch",
+                    gid,
+                    f"officers_from berjumlah {sum(sources.values())}, "
+                    f"officers {group['officers']}",
+                    f"officers_from adds up to {sum(sources.values())}, "
+                    f"officers is {group['officers']}",
+                )
+            for post, count in sources.items():
+                info = self.posts.get(post)
+                if info is None:
+                    self._unknown_post(post, f"kelompok {gid}", f"group {gid}")
+                    continue
+                drawn[post] += count
+                if info["kind"] == "polresta" or info["kecamatan"] != kecamatan:
+                    borrowed[post, kecamatan] += count
+        for post, count in sorted(drawn.items()):
+            polri = self.posts[post]["polri"]
+            if count > polri:
+                self.add(
+                    "post_over_capacity",
+                    post,
+                    f"{count} personel diambil, pos hanya punya {polri} Polri",
+                    f"{count} officers drawn, the post has only {polri} Polri",
+                )
+        declared: Counter[tuple[str, str]] = Counter()
+        for entry in self.plan["borrowings"]:
+            if entry["from_post"] not in self.posts:
+                self._unknown_post(entry["from_post"], "daftar 'borrowings'", "'borrowings'")
+                continue
+            declared[entry["from_post"], entry["to_kecamatan"]] += entry["officers"]
+        for post, kecamatan in sorted(set(borrowed) | set(declared)):
+            used, listed = borrowed[post, kecamatan], declared[post, kecamatan]
+            if used > listed:
+                self.add(
+                    "borrowing_undeclared",
+                    post,
+                    f"{used} personel dipinjam untuk {kecamatan}, tercatat di borrowings {listed}",
+                    f"{used} officers lent to {kecamatan}, 'borrowings' lists {listed}",
+                )
+            elif listed > used:
+                self.add(
+                    "borrowing_unused",
+                    post,
+                    f"borrowings mencatat {listed} personel untuk {kecamatan}, dipakai {used}",
+                    f"'borrowings' lists {listed} officers for {kecamatan}, groups use {used}",
+                )
+
+    def _unknown_post(self, post: str, where_id: str, where_en: str) -> None:
+        self.add(
+            "unknown_post",
+            post,
+            f"id pos '{post}' ({where_id}) tidak ada di skenario",
+            f"post id '{post}' ({where_en}) is not in the scenario",
+        )
+
+    # KPIs -------------------------------------------------------------------------------
+
+    def kpis(self) -> None:
+        """Totals and per-Polsek figures recomputed from the groups."""
+        kpis = self.plan["kpis"]
+        covered = {m for g in self.groups for m in self.known_members(g)}
+        per_polsek: dict[str, dict[str, int]] = {}
+        for group in self.groups:
+            figures = per_polsek.setdefault(
+                group["kecamatan"], {"groups": 0, "tps": 0, "officers": 0, "linmas": 0}
+            )
+            figures["groups"] += 1
+            figures["tps"] += len(group["members"])
+            figures["officers"] += group["officers"]
+            figures["linmas"] += group["linmas"]
+        expected: dict[str, Any] = {
+            "tps": len(self.tps_ids),
+            "tps_covered": len(covered),
+            "officers": sum(g["officers"] for g in self.groups),
+            "linmas": sum(g["linmas"] for g in self.groups),
+        }
+        for name, value in expected.items():
+            self._kpi(f"kpis.{name}", kpis[name], value)
+        claimed = kpis["per_polsek"]
+        for kecamatan in sorted(set(per_polsek) | set(claimed)):
+            for name in ("groups", "tps", "officers", "linmas"):
+                self._kpi(
+                    f"kpis.per_polsek.{kecamatan}.{name}",
+                    claimed.get(kecamatan, {}).get(name, 0),
+                    per_polsek.get(kecamatan, {}).get(name, 0),
+                )
+        responses = self.reserve_plan["tps_response_s"].values()
+        worst = max(responses, default=0.0)
+        if not _close(kpis["worst_reserve_response_s"], worst):
+            self._kpi("kpis.worst_reserve_response_s", kpis["worst_reserve_response_s"], worst)
+
+    def _kpi(self, name: str, claimed: Any, actual: Any) -> None:
+        if claimed != actual:
+            self.add(
+                "kpi_mismatch",
+                name,
+                f"{name} = {claimed}, dihitung dari rencana {actual}",
+                f"{name} = {claimed}, recomputed from the plan {actual}",
+            )
+
+    # travel limits ----------------------------------------------------------------------
+
+    def points_to_place(self, graph: nx.MultiDiGraph) -> dict[Hashable, tuple[float, float]]:
+        """TPS and valid staging points (lon, lat) to insert into the road graph."""
+        points: dict[Hashable, tuple[float, float]] = {
+            ("tps", t): self.lon_lat[t] for t in self.tps_ids
+        }
+        self.staging_places = self._staging_places(graph)
+        points.update({("staging", s): p for s, p in self.staging_places.items()})
+        return points
+
+    def travel(self, roads: _RoadTimes) -> None:
+        """Anchor-to-member road travel by motorbike within the limit and as claimed."""
+        factor = self.rules.assignment.motorbike_speed_factor
+        limit = self.rules.assignment.max_travel_min * 60.0
+        for group in self.groups:
+            anchor = group["anchor"]
+            members = self.known_members(group)
+            if anchor not in self.kecamatan or not members:
+                continue
+            claimed = group["max_travel_s"]
+            horizon = max(limit, claimed) * (1.0 + 2 * TOLERANCE_REL) + 2 * TOLERANCE_S
+            times = roads.times_from(("tps", anchor), cutoff=horizon * factor)
+            if any(("tps", m) not in times for m in members):  # too far: time it exactly
+                times = roads.times_from(("tps", anchor))
+            travel = {m: times.get(("tps", m), inf) / factor for m in members}
+            farthest = max(members, key=lambda m: travel[m])
+            worst = travel[farthest]
+            if not _within(worst, limit):
+                self.add(
+                    "travel_limit_exceeded",
+                    group["group_id"],
+                    f"{farthest} berjarak {_seconds(worst)} dari jangkar "
+                    f"{anchor} (batas {limit:,.0f} s)",
+                    f"{farthest} is {_seconds_en(worst)} from the anchor "
+                    f"{anchor} (limit {limit:,.0f} s)",
+                )
+            if not _close(claimed, worst):
+                self.add(
+                    "travel_time_mismatch",
+                    group["group_id"],
+                    f"max_travel_s {claimed:,.1f} s, dihitung ulang {_seconds(worst)}",
+                    f"max_travel_s {claimed:,.1f} s, recomputed {_seconds_en(worst)}",
+                )
+
+    # reserve ----------------------------------------------------------------------------
+
+    def _staging_places(self, graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
+        """Where each valid staging point lies; invalid ones are reported and left out."""
+        places: dict[str, tuple[float, float]] = {}
+        staging = self.reserve_plan["staging"]
+        counts = Counter(s["point_id"] for s in staging)
+        node_xy = np.array(
+            [(float(d["x"]), float(d["y"])) for _, d in graph.nodes(data=True)], dtype=float
+        ).reshape(-1, 2)
+        seen: set[str] = set()
+        for point in staging:
+            pid, kind = point["point_id"], point["kind"]
+            if pid in seen:
+                continue
+            seen.add(pid)
+            lon_lat = (float(point["lon"]), float(point["lat"]))
+            problem: tuple[str, str] | None = None
+            if counts[pid] > 1:
+                problem = (f"tercatat {counts[pid]} kali", f"listed {counts[pid]} times")
+            elif kind == "post":
+                post = self.posts.get(pid)
+                if post is None:
+                    problem = ("bukan pos di skenario", "not a post of the scenario")
+                elif max(abs(a - b) for a, b in zip(lon_lat, post["lon_lat"], strict=True)) > (
+                    POST_LOCATION_TOLERANCE_DEG
+                ):
+                    problem = (
+                        f"koordinat {lon_lat} bukan lokasi pos {post['lon_lat']}",
+                        f"coordinates {lon_lat} are not the post's location {post['lon_lat']}",
+                    )
+                else:
+                    lon_lat = post["lon_lat"]
+            elif kind == "junction":
+                metres = _nearest_node_m(node_xy, lon_lat)
+                if metres > JUNCTION_TOLERANCE_M:
+                    problem = (
+                        f"berjarak {metres:,.0f} m dari simpul jalan terdekat",
+                        f"{metres:,.0f} m from the nearest road junction",
+                    )
+            else:
+                problem = (
+                    f"jenis '{kind}' tidak dikenal (post, junction)",
+                    f"unknown kind '{kind}' (post, junction)",
+                )
+            if problem is None:
+                places[pid] = lon_lat
+            else:
+                self.add(
+                    "reserve_staging_invalid",
+                    pid,
+                    f"titik siaga cadangan tidak sah: {problem[0]}",
+                    f"invalid reserve staging point: {problem[1]}",
+                )
+        return places
+
+    def reserve(self, roads: _RoadTimes) -> None:
+        """Staging points, response times, the limit, the unit count, nearest staging."""
+        plan = self.reserve_plan
+        rules = self.rules.reserve
+        limit = rules.response_limit_min * 60.0
+        if plan["model"] != rules.model:
+            self.add(
+                "rules_mismatch",
+                "reserve.model",
+                f"model cadangan {plan['model']}, skenario {rules.model}",
+                f"reserve model {plan['model']}, the scenario's {rules.model}",
+            )
+        if not _close(plan["response_limit_s"], limit):
+            self.add(
+                "rules_mismatch",
+                "reserve.response_limit_s",
+                f"batas respons {plan['response_limit_s']} s, skenario {limit:,.0f} s",
+                f"response limit {plan['response_limit_s']} s, the scenario's {limit:,.0f} s",
+            )
+        if rules.model in ("pcenter", "mclp") and len(plan["staging"]) > rules.units:
+            self.add(
+                "reserve_too_many_units",
+                "reserve.staging",
+                f"{len(plan['staging'])} titik siaga, satuan cadangan hanya {rules.units}",
+                f"{len(plan['staging'])} staging points, only {rules.units} reserve units",
+            )
+        staging_ids = {s["point_id"] for s in plan["staging"]}
+        assigned: Mapping[str, str] = plan["tps_staging"]
+        claimed: Mapping[str, float] = plan["tps_response_s"]
+        beyond = set(plan["beyond_limit"])
+        for where, ids in (
+            ("tps_staging", assigned),
+            ("tps_response_s", claimed),
+            ("beyond_limit", plan["beyond_limit"]),
+        ):
+            for tps in sorted(set(ids) - set(self.kecamatan)):
+                self._unknown(tps, f"reserve.{where}", f"reserve.{where}")
+        speed = rules.speed_factor
+        response: dict[str, Mapping[Hashable, float]] = {
+            s: roads.times_from(("staging", s)) for s in sorted(self.staging_places)
+        }
+        for tps in self.tps_ids:
+            if tps not in assigned or tps not in claimed:
+                self.add(
+                    "reserve_tps_missing",
+                    tps,
+                    "TPS tanpa titik siaga cadangan atau waktu respons",
+                    "the TPS has no reserve staging point or response time",
+                )
+                continue
+            point = assigned[tps]
+            if point not in staging_ids:
+                self.add(
+                    "reserve_staging_unknown",
+                    tps,
+                    f"titik siaga '{point}' tidak ada di reserve.staging",
+                    f"staging point '{point}' is not in reserve.staging",
+                )
+                continue
+            if point not in response:
+                continue  # an invalid staging point, reported already
+            actual = response[point].get(("tps", tps), inf) / speed
+            if not _close(claimed[tps], actual):
+                self.add(
+                    "reserve_response_mismatch",
+                    tps,
+                    f"waktu respons dari {point} {claimed[tps]:,.1f} s, dihitung ulang "
+                    f"{_seconds(actual)}",
+                    f"response time from {point} {claimed[tps]:,.1f} s, recomputed "
+                    f"{_seconds_en(actual)}",
+                )
+            best_point = min(response, key=lambda s: (response[s].get(("tps", tps), inf), s))
+            best = response[best_point].get(("tps", tps), inf) / speed
+            if not _within(actual, best):
+                self.add(
+                    "reserve_not_nearest",
+                    tps,
+                    f"titik siaga {point} ({_seconds(actual)}), terdekat {best_point} "
+                    f"({_seconds(best)})",
+                    f"staging point {point} ({_seconds_en(actual)}), the nearest is "
+                    f"{best_point} ({_seconds_en(best)})",
+                )
+            if tps not in beyond and not _within(actual, limit):
+                self.add(
+                    "reserve_beyond_limit",
+                    tps,
+                    f"respons {_seconds(actual)} melebihi batas {limit:,.0f} s, "
+                    "tidak tercatat di beyond_limit",
+                    f"response {_seconds_en(actual)} exceeds the {limit:,.0f} s limit, "
+                    "not listed in beyond_limit",
+                )
+            if tps in beyond and actual < limit * (1.0 - TOLERANCE_REL) - TOLERANCE_S:
+                self.add(
+                    "reserve_listed_beyond_limit",
+                    tps,
+                    f"tercatat di beyond_limit, padahal respons {_seconds(actual)} "
+                    f"dalam batas {limit:,.0f} s",
+                    f"listed in beyond_limit, but the response {_seconds_en(actual)} is "
+                    f"within the {limit:,.0f} s limit",
+                )
+
+
+def _nearest_node_m(node_xy: np.ndarray, lon_lat: Sequence[float]) -> float:
+    """Metres (equirectangular approximation) from a point to the nearest network node."""
+    if len(node_xy) == 0:
+        return inf
+    lon, lat = lon_lat
+    dx = (node_xy[:, 0] - lon) * math.cos(math.radians(lat))
+    dy = node_xy[:, 1] - lat
+    return float(np.sqrt(np.min(dx * dx + dy * dy)) * 111_320.0)

@@ -1,0 +1,541 @@
+"""The independent plan validator: clean solver plans pass, each broken rule is caught."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+import shapely
+
+from planner._errors import InputError
+from planner.assignment import assign_guards
+from planner.network import NetworkReport, add_travel_times, save_network
+from planner.plan import plan_document, write_plan
+from planner.reserve import plan_reserve
+from planner.rules import Rules, load_rules
+from planner.scenario import Scenario, load_scenario, place_on_network
+from planner.validate import CODES, Violation, validate_plan, validate_plan_files
+
+WEST, SOUTH, STEP = 112.600, -7.980, 0.001  # about 110 m between junctions
+COLUMNS, ROWS = 9, 5
+MIDDLE = WEST + 4 * STEP  # kecamatan Barat west of it, Timur east
+
+RULES = {
+    "pattern": {"kurang_rawan": {"max_tps": 4}},
+    "assignment": {"max_travel_min": 1.0, "time_limit_s": 5.0},
+    "reserve": {"response_limit_min": 1.0, "candidate_road_nodes": 8},
+}
+SCENARIO_TOML = """[scenario]
+name = "kota kecil"
+
+[inputs]
+tps = "tps.csv"
+posts = "posts.csv"
+network = "network.graphml"
+
+[pattern]
+kurang_rawan = { officers = 2, max_tps = 4, linmas_per_tps = 2 }
+
+[assignment]
+max_travel_min = 1.0
+time_limit_s = 5.0
+
+[reserve]
+response_limit_min = 1.0
+candidate_road_nodes = 8
+"""
+
+
+def small_town(rules: Rules) -> nx.MultiDiGraph:
+    """A 9 x 5 two-way grid of Jalan Lokal (about 16 s a block at planning speed)."""
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    for i in range(COLUMNS):
+        for j in range(ROWS):
+            graph.add_node(i * ROWS + j, x=WEST + i * STEP, y=SOUTH + j * STEP)
+    for i in range(COLUMNS):
+        for j in range(ROWS):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < COLUMNS and j + dj < ROWS:
+                    u, v = i * ROWS + j, (i + di) * ROWS + j + dj
+                    a, b = graph.nodes[u], graph.nodes[v]
+                    line = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+                    for s, t, g in ((u, v, line), (v, u, line.reverse())):
+                        graph.add_edge(s, t, geometry=g, length=110.0, road_class="Jalan Lokal")
+    add_travel_times(graph, rules)
+    return graph
+
+
+def town_tps() -> list[tuple[str, str, int, float, float, str]]:
+    """TPS on the streets: (kecamatan, kelurahan, number, lat, lon, risk), mixed categories."""
+    special = {(1, 1): "rawan", (2, 3): "rawan", (6, 2): "rawan", (5, 0): "sangat_rawan"}
+    special[7, 4] = "khusus"
+    rows = []
+    numbers: dict[tuple[str, str], int] = {}
+    for i in range(COLUMNS - 1):
+        for j in range(ROWS):
+            if (i + j) % 2 and (i, j) not in special and (i, j) not in ((0, 0), (3, 4)):
+                continue
+            lon, lat = WEST + (i + 0.5) * STEP, SOUTH + j * STEP + 0.00003
+            kecamatan = "Barat" if lon < MIDDLE else "Timur"
+            north = lat > SOUTH + 2 * STEP
+            kelurahan = {"Barat": ("Kidul", "Lor"), "Timur": ("Wetan", "Kulon")}[kecamatan][north]
+            key = (kecamatan, kelurahan)
+            numbers[key] = numbers.get(key, 0) + 1
+            rows.append((kecamatan, kelurahan, numbers[key], lat, lon, special.get((i, j), "")))
+    return [(k, kel, n, lat, lon, risk or "kurang_rawan") for k, kel, n, lat, lon, risk in rows]
+
+
+def write_inputs(folder: Path) -> tuple[Path, Path]:
+    """tps.csv and posts.csv of the small town: the Polresta in Barat, a small Polsek Timur."""
+    tps = folder / "tps.csv"
+    lines = ["kecamatan,kelurahan,no_tps,lintang,bujur,dpt,kerawanan"]
+    lines += [f"{k},{kel},{n},{lat},{lon},250,{risk}" for k, kel, n, lat, lon, risk in town_tps()]
+    tps.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    posts = folder / "posts.csv"
+    posts.write_text(
+        "post_id,name,kind,kecamatan,latitude,longitude,polri\n"
+        f"polresta,Polresta,polresta,Barat,{SOUTH + 2 * STEP},{WEST + 1.5 * STEP},40\n"
+        f"polsek_timur,Polsek Timur,polsek,Timur,{SOUTH + 2 * STEP},{WEST + 6.5 * STEP},4\n",
+        encoding="utf-8",
+    )
+    return tps, posts
+
+
+def solve(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
+    """The real solver's plan document."""
+    report = NetworkReport(
+        "kota kecil", graph.number_of_nodes(), graph.number_of_edges(), 1.0, 1, 45, 0, 0
+    )
+    roads = place_on_network(scenario, graph, report)
+    assignment = assign_guards(scenario, roads, seed=0, workers=1)
+    reserve = plan_reserve(scenario, roads)
+    return json.loads(json.dumps(plan_document(scenario, roads, assignment, reserve, seed=0)))
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, nx.MultiDiGraph, dict, Path]:
+    """The small town scenario, its graph, the solver's plan and the folder of its files."""
+    folder = tmp_path_factory.mktemp("town")
+    rules = load_rules(RULES)
+    graph = small_town(rules)
+    tps, posts = write_inputs(folder)
+    scenario = load_scenario(tps, posts, rules, "kota kecil")
+    plan = solve(scenario, graph)
+    write_plan(folder / "plan.json", plan)
+    save_network(graph, folder / "network.graphml")
+    (folder / "scenario.toml").write_text(SCENARIO_TOML, encoding="utf-8")
+    return scenario, graph, plan, folder
+
+
+def codes(violations: list[Violation]) -> set[str]:
+    """The distinct codes of a list of violations."""
+    return {v.code for v in violations}
+
+
+def corrupt(town: tuple, change: Callable[[dict[str, Any], Scenario], None]) -> set[str]:
+    """Codes the validator finds after ``change`` edits a copy of the town's plan."""
+    scenario, graph, plan, _ = town
+    edited = copy.deepcopy(plan)
+    change(edited, scenario)
+    found = validate_plan(scenario, graph, edited)
+    assert all(v.code in CODES for v in found)
+    return codes(found)
+
+
+def kecamatan_of(scenario: Scenario) -> dict[str, str]:
+    """TPS id -> kecamatan."""
+    return dict(zip(scenario.tps["tps_id"], scenario.tps["kecamatan"], strict=True))
+
+
+def risk_of(scenario: Scenario) -> dict[str, str]:
+    """TPS id -> risk category."""
+    return dict(zip(scenario.tps["tps_id"], scenario.tps["risk"], strict=True))
+
+
+def spare_member(plan: dict[str, Any], kecamatan: str) -> tuple[dict, str]:
+    """A group of ``kecamatan`` with a member that is not its anchor, and that member."""
+    for group in plan["groups"]:
+        if group["kecamatan"] == kecamatan and len(group["members"]) > 1:
+            return group, next(m for m in group["members"] if m != group["anchor"])
+    raise AssertionError(f"no group of {kecamatan} with two members")
+
+
+# --- clean plans -----------------------------------------------------------------------
+
+
+def test_town_plan_exercises_the_rules(town: tuple) -> None:
+    scenario, _, plan, _ = town
+    risks = set(scenario.tps["risk"])
+    assert risks == {"kurang_rawan", "rawan", "sangat_rawan", "khusus"}
+    assert {g["kecamatan"] for g in plan["groups"]} == {"Barat", "Timur"}
+    borrowers = {b["to_kecamatan"] for b in plan["borrowings"]}
+    assert borrowers == {"Barat", "Timur"}, "the town is built so that both kecamatan borrow"
+    assert any(len(g["members"]) > 1 for g in plan["groups"])
+
+
+def test_solver_plan_of_the_town_is_valid(town: tuple) -> None:
+    scenario, graph, plan, _ = town
+    assert validate_plan(scenario, graph, plan) == []
+
+
+def test_plan_files_of_the_town_are_valid(town: tuple) -> None:
+    _, _, _, folder = town
+    assert validate_plan_files(folder / "scenario.toml", folder / "plan.json") == []
+
+
+@pytest.mark.parametrize("model", ["pcenter", "mclp"])
+def test_other_reserve_models_are_valid_and_keep_to_the_units(town: tuple, model: str) -> None:
+    scenario, graph, _, _ = town
+    rules = load_rules({**RULES, "reserve": {**RULES["reserve"], "model": model, "units": 2}})
+    other = dataclasses.replace(scenario, rules=rules)
+    plan = solve(other, graph)
+    assert plan["reserve"]["model"] == model
+    assert validate_plan(other, graph, plan) == []
+    junction = {"point_id": "extra", "kind": "junction", "lon": WEST, "lat": SOUTH}
+    plan["reserve"]["staging"].append(junction | {"approximate": False})
+    assert "reserve_too_many_units" in codes(validate_plan(other, graph, plan))
+
+
+def test_violation_prints_both_languages() -> None:
+    text = str(Violation("tps_missing", "TPS hilang", "TPS missing", "X-1"))
+    assert "tps_missing" in text and "TPS hilang" in text and "TPS missing" in text
+    assert "X-1" in text
+
+
+def test_validator_shares_no_code_with_the_solver() -> None:
+    source = Path(__file__).resolve().parents[1] / "planner" / "validate.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    solver = {"assignment", "_groups", "_group_model", "personnel", "reserve", "routing", "snap"}
+    assert not {f"planner.{m}" for m in solver} & imported
+
+
+# --- one broken rule at a time ---------------------------------------------------------
+
+
+def test_dropped_tps(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group, member = spare_member(plan, "Barat")
+        group["members"].remove(member)
+
+    assert "tps_missing" in corrupt(town, change)
+
+
+def test_tps_in_two_groups(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group, member = spare_member(plan, "Timur")
+        other = next(g for g in plan["groups"] if g is not group and g["kecamatan"] == "Timur")
+        other["members"].append(member)
+
+    assert "tps_in_several_groups" in corrupt(town, change)
+
+
+def test_tps_both_in_a_group_and_uncovered(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group = plan["groups"][0]
+        entry = {"tps_id": group["anchor"], "kecamatan": group["kecamatan"]}
+        plan["uncovered"].append(entry | {"reason_id": "kurang", "reason_en": "short"})
+
+    assert "tps_covered_and_uncovered" in corrupt(town, change)
+
+
+def test_unknown_tps_and_duplicate_group_id(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        plan["groups"][0]["members"].append("BARAT-HANTU-999")
+        plan["groups"][1]["group_id"] = plan["groups"][0]["group_id"]
+
+    assert {"unknown_tps", "group_id_duplicate"} <= corrupt(town, change)
+
+
+def test_kurang_rawan_tps_in_a_rawan_group_is_too_large(town: tuple) -> None:
+    def change(plan: dict, scenario: Scenario) -> None:
+        risk = risk_of(scenario)
+        strict = next(g for g in plan["groups"] if any(risk[m] == "rawan" for m in g["members"]))
+        donors = [
+            m
+            for g in plan["groups"]
+            if g is not strict and g["kecamatan"] == strict["kecamatan"]
+            for m in g["members"]
+            if risk[m] == "kurang_rawan" and m != g["anchor"]
+        ]
+        strict["members"].extend(donors[: 3 - len(strict["members"])])
+
+    assert "group_too_large" in corrupt(town, change)
+
+
+def test_joined_groups_are_too_large(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        barat = [g for g in plan["groups"] if g["kecamatan"] == "Barat"]
+        barat[0]["members"] = [m for g in barat for m in g["members"]]
+        for group in barat[1:]:
+            plan["groups"].remove(group)
+
+    assert "group_too_large" in corrupt(town, change)
+
+
+def test_too_few_officers(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group = plan["groups"][0]
+        group["officers"] = 1
+        post = next(iter(group["officers_from"]))
+        group["officers_from"] = {post: 1}
+
+    assert "too_few_officers" in corrupt(town, change)
+
+
+def test_wrong_linmas(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        plan["groups"][0]["linmas"] += 2
+
+    assert "linmas_mismatch" in corrupt(town, change)
+
+
+def test_anchor_too_far(town: tuple) -> None:
+    def change(plan: dict, scenario: Scenario) -> None:
+        kecamatan = kecamatan_of(scenario)
+        lon_lat = zip(scenario.tps.longitude, scenario.tps.latitude, strict=True)
+        where = dict(zip(scenario.tps["tps_id"], lon_lat, strict=True))
+
+        def metres(a: str, b: str) -> float:
+            (x1, y1), (x2, y2) = where[a], where[b]
+            return math.hypot(x1 - x2, y1 - y2) * 110_000
+
+        far, group = max(
+            (
+                (t, g)
+                for g in plan["groups"]
+                for t in where
+                if kecamatan[t] == g["kecamatan"] and t not in g["members"]
+            ),
+            key=lambda pair: max(metres(pair[0], m) for m in pair[1]["members"]),
+        )
+        assert max(metres(far, m) for m in group["members"]) > 500
+        group["anchor"] = far
+
+    assert "travel_limit_exceeded" in corrupt(town, change)
+
+
+def test_claimed_travel_time_is_checked(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group = next(g for g in plan["groups"] if len(g["members"]) > 1)
+        group["max_travel_s"] = group["max_travel_s"] / 2 - 5
+
+    assert corrupt(town, change) == {"travel_time_mismatch"}
+
+
+def test_member_from_another_kecamatan(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group, member = spare_member(plan, "Timur")
+        group["members"].remove(member)
+        next(g for g in plan["groups"] if g["kecamatan"] == "Barat")["members"].append(member)
+
+    assert "wrong_kecamatan" in corrupt(town, change)
+
+
+def test_group_spanning_two_kelurahan(town: tuple) -> None:
+    scenario, graph, plan, _ = town
+    rules = load_rules({**RULES, "assignment": {**RULES["assignment"], "same_kelurahan": True}})
+    kelurahan = dict(zip(scenario.tps["tps_id"], scenario.tps["kelurahan"], strict=True))
+    edited = copy.deepcopy(plan)
+    group, member = spare_member(edited, "Barat")
+    group["members"].remove(member)
+    home = kelurahan[group["anchor"]]
+    other = next(
+        g for g in edited["groups"] if g["kecamatan"] == "Barat" and kelurahan[g["anchor"]] != home
+    )
+    other["members"].append(next(m for m in group["members"]))
+    found = codes(validate_plan(dataclasses.replace(scenario, rules=rules), graph, edited))
+    assert {"mixed_kelurahan", "rules_mismatch"} <= found
+
+
+def test_officers_beyond_a_posts_polri(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group = next(g for g in plan["groups"] if "polsek_timur" in g["officers_from"])
+        group["officers"] += 10
+        group["officers_from"]["polsek_timur"] += 10
+
+    assert "post_over_capacity" in corrupt(town, change)
+
+
+def test_officers_from_must_add_up(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group = plan["groups"][0]
+        post = next(iter(group["officers_from"]))
+        group["officers_from"][post] += 2
+
+    assert "officers_from_mismatch" in corrupt(town, change)
+
+
+def test_undeclared_borrowing(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        plan["borrowings"] = []
+
+    assert corrupt(town, change) == {"borrowing_undeclared"}
+
+
+def test_borrowing_declared_but_not_drawn(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        plan["borrowings"][0]["officers"] += 1
+
+    assert corrupt(town, change) == {"borrowing_unused"}
+
+
+def test_unknown_post(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        group = plan["groups"][0]
+        group["officers_from"] = {"pos_hantu": group["officers"]}
+
+    assert "unknown_post" in corrupt(town, change)
+
+
+def test_faked_reserve_response_time(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        response = plan["reserve"]["tps_response_s"]
+        worst = max(response.values())
+        tps = next(t for t, r in response.items() if r < worst and r > 10)
+        response[tps] = 0.0
+
+    assert corrupt(town, change) == {"reserve_response_mismatch"}
+
+
+def test_staging_point_that_does_not_exist(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        first = next(iter(plan["reserve"]["tps_staging"]))
+        plan["reserve"]["tps_staging"][first] = "pos_hantu"
+
+    assert corrupt(town, change) == {"reserve_staging_unknown"}
+
+
+def test_staging_point_that_is_no_post(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        reserve = plan["reserve"]
+        old = reserve["staging"][0]["point_id"]
+        reserve["staging"][0] |= {"point_id": "pos_hantu", "kind": "post"}
+        for tps, point in reserve["tps_staging"].items():
+            if point == old:
+                reserve["tps_staging"][tps] = "pos_hantu"
+
+    assert "reserve_staging_invalid" in corrupt(town, change)
+
+
+def test_staging_point_not_the_nearest(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        reserve = plan["reserve"]
+        assert len(reserve["staging"]) > 1
+        tps = min(reserve["tps_response_s"], key=reserve["tps_response_s"].get)
+        current = reserve["tps_staging"][tps]
+        other = next(s["point_id"] for s in reserve["staging"] if s["point_id"] != current)
+        reserve["tps_staging"][tps] = other
+
+    assert "reserve_not_nearest" in corrupt(town, change)
+
+
+def test_tps_beyond_the_response_limit(town: tuple) -> None:
+    scenario, graph, plan, _ = town
+    rules = load_rules({**RULES, "reserve": {**RULES["reserve"], "response_limit_min": 0.2}})
+    found = codes(validate_plan(dataclasses.replace(scenario, rules=rules), graph, plan))
+    assert {"reserve_beyond_limit", "rules_mismatch"} <= found
+
+
+def test_wrong_officer_total(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        plan["kpis"]["officers"] += 2
+
+    assert corrupt(town, change) == {"kpi_mismatch"}
+
+
+# --- malformed plans -------------------------------------------------------------------
+
+
+def _del_officers(plan: dict) -> None:
+    del plan["groups"][0]["officers"]
+
+
+def _text_officers(plan: dict) -> None:
+    plan["groups"][0]["officers"] = "2"
+
+
+def _no_kpis(plan: dict) -> None:
+    del plan["kpis"]
+
+
+def _reserve_list(plan: dict) -> None:
+    plan["reserve"] = []
+
+
+def _members_none(plan: dict) -> None:
+    plan["groups"][0]["members"] = None
+
+
+def _nan_response(plan: dict) -> None:
+    plan["reserve"]["tps_response_s"][next(iter(plan["reserve"]["tps_response_s"]))] = math.nan
+
+
+@pytest.mark.parametrize(
+    "change,named",
+    [
+        (_del_officers, "officers"),
+        (_text_officers, "groups[0].officers"),
+        (_no_kpis, "kpis"),
+        (_reserve_list, "reserve"),
+        (_members_none, "groups[0].members"),
+        (_nan_response, "reserve.tps_response_s"),
+    ],
+)
+def test_malformed_plan_is_named_not_a_traceback(
+    town: tuple, change: Callable[[dict], None], named: str
+) -> None:
+    scenario, graph, plan, _ = town
+    edited = copy.deepcopy(plan)
+    change(edited)
+    found = validate_plan(scenario, graph, edited)
+    assert codes(found) == {"plan_malformed"}
+    assert any(named in v.text_en and named in v.text_id for v in found), found
+
+
+def test_plan_that_is_no_object(town: tuple) -> None:
+    scenario, graph, _, _ = town
+    assert codes(validate_plan(scenario, graph, [1, 2])) == {"plan_malformed"}
+
+
+def test_malformed_plan_files(town: tuple, tmp_path: Path) -> None:
+    _, _, plan, folder = town
+    edited = copy.deepcopy(plan)
+    edited["groups"][0]["officers_from"] = ["polresta"]
+    broken = tmp_path / "plan.json"
+    broken.write_text(json.dumps(edited), encoding="utf-8")
+    found = validate_plan_files(folder / "scenario.toml", broken)
+    assert codes(found) == {"plan_malformed"}
+    assert "officers_from" in found[0].text_en
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="JSON"):
+        validate_plan_files(folder / "scenario.toml", broken)
+
+
+# --- Kota Malang -----------------------------------------------------------------------
+
+
+@pytest.mark.malang
+def test_malang_demo_plan_is_valid(malang_dir: Path, tmp_path: Path) -> None:
+    from planner.demo import run_demo
+
+    result = run_demo(tmp_path, data_dir=malang_dir, tps=150, seed=3)
+    plan_file = tmp_path / "plan.json"
+    if not plan_file.exists():
+        roads = result.roads
+        assignment = assign_guards(result.scenario, roads, seed=0)
+        reserve = plan_reserve(result.scenario, roads)
+        write_plan(plan_file, plan_document(result.scenario, roads, assignment, reserve, 0))
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    assert plan["kpis"]["tps"] == 150 and plan["groups"]
+    found = validate_plan_files(tmp_path / "scenario.toml", plan_file)
+    assert found == [], "\n".join(map(str, found))
