@@ -197,7 +197,7 @@ class GroupModel:
         params.relative_gap_limit = self.settings.relative_gap
         if self.settings.deterministic:
             params.max_deterministic_time = self.settings.time_limit_s
-            params.max_time_in_seconds = 4 * self.settings.time_limit_s
+            params.max_time_in_seconds = 2 * self.settings.time_limit_s
         else:
             params.max_time_in_seconds = self.settings.time_limit_s
         status = solver.solve(self.model)

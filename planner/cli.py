@@ -107,7 +107,12 @@ def run_demo_command(args: argparse.Namespace, progress: Progress) -> int:
         print_problems(result.scenario.warnings)
     for kind, path in result.files.items():
         print(f"{kind:>10}: {path}")
-    return EXIT_OK
+    for violation in result.violations:
+        print(violation)
+    uncovered = result.plan["uncovered"] if result.plan else []
+    if uncovered:
+        print(f"{len(uncovered)} TPS tanpa kelompok jaga (uncovered TPS): lihat plan.json")
+    return EXIT_VIOLATIONS if result.violations or uncovered else EXIT_OK
 
 
 def run_check_command(args: argparse.Namespace, progress: Progress) -> int:

@@ -24,6 +24,7 @@ from planner.rules import Rules, load_rules, merge, read_toml
 from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
 from planner.sources import base_data_dir, download_boundaries, load_boundaries, resolve_network
 from planner.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
+from planner.validate import Violation, validate_plan
 
 DEMO_FILE = "malang_demo.toml"
 POSTS_FILE = "malang_posts.csv"
@@ -37,6 +38,7 @@ class DemoResult:
     roads: RoadContext
     files: dict[str, Path]
     plan: dict[str, Any] | None
+    violations: tuple[Violation, ...] = ()
 
 
 def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]:
@@ -129,7 +131,12 @@ def run_demo(
     document = make_plan(scenario, roads, seed, progress)
     files["plan"] = out / "plan.json"
     write_plan(files["plan"], document)
-    return DemoResult(scenario, roads, files, document)
+    with progress.stage("Memeriksa rencana secara independen (independent validation)"):
+        violations = tuple(validate_plan(scenario, graph, document))
+    progress.info(
+        f"  {len(violations)} pelanggaran aturan" if violations else "  semua aturan terpenuhi"
+    )
+    return DemoResult(scenario, roads, files, document, violations)
 
 
 def make_plan(
