@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--election", choices=["pilkada2024", "pemilu2024"], help="pemilu (default pilkada2024)"
     )
+    demo.add_argument("--lang", choices=["id", "en"], default="id", help="bahasa peta dan daftar")
 
     check = commands.add_parser("check", help="periksa berkas masukan (validate input files)")
     check.add_argument("tps_file", type=Path, metavar="TPS_FILE")
@@ -102,6 +103,7 @@ def run_demo_command(args: argparse.Namespace, progress: Progress) -> int:
         seed=args.seed,
         election=args.election,
         progress=progress,
+        lang=args.lang,
     )
     if result.scenario.warnings:
         print_problems(result.scenario.warnings)

@@ -14,6 +14,7 @@ from planner._atomic import atomic_path, write_json, write_text
 from planner._data import data_path
 from planner._errors import InputError, Problem
 from planner.assignment import assign_guards
+from planner.exports import write_outputs
 from planner.patrols import plan_patrols
 from planner.plan import plan_document, write_plan
 from planner.posts import load_posts
@@ -69,6 +70,7 @@ def run_demo(
     election: str | None = None,
     progress: Progress = SILENT,
     plan: bool = True,
+    lang: str = "id",
 ) -> DemoResult:
     """Generate the demo scenario into ``out_dir``, validate it and, with ``plan``, plan it."""
     out = Path(out_dir)
@@ -136,6 +138,8 @@ def run_demo(
     progress.info(
         f"  {len(violations)} pelanggaran aturan" if violations else "  semua aturan terpenuhi"
     )
+    with progress.stage("Menulis peta, daftar jaga dan lapisan GIS (maps, rosters, GIS layers)"):
+        files.update(write_outputs(out, scenario, document, boundaries, lang=lang))
     return DemoResult(scenario, roads, files, document, violations)
 
 
