@@ -24,6 +24,7 @@ from planner._groups import (
     TravelObjective,
     greedy_groups,
     improve_anchors,
+    ration_groups,
 )
 from planner._lp_bound import lp_relaxation_bound
 
@@ -77,11 +78,15 @@ def solve_kecamatan(problem: KecamatanProblem, settings: SolverSettings) -> Keca
     stats: list[StageStats] = []
     rationed = problem.officer_budget is not None
     if rationed:
-        stats.append(model.optimise("coverage", model.covered_weight(), maximise=True))
+        model.groups = ration_groups(problem, model.groups, problem.officer_budget)
+        start = sum(int(problem.weight[m].sum()) for _, m in model.groups)
+        stats.append(
+            model.optimise("coverage", model.covered_weight(), maximise=True, start_value=start)
+        )
         model.add(model.covered_weight() >= round(stats[-1].objective))
     known_bound = None if rationed else problem.officer_bound(model.pairs)
     step = int(np.gcd.reduce(problem.officers)) if len(problem.officers) else 1
-    start = None if rationed else sum(int(problem.officers[m].max()) for _, m in model.groups)
+    start = sum(int(problem.officers[m].max()) for _, m in model.groups)
     stats.append(
         model.optimise(
             "officers", model.officers(), known_bound=known_bound, step=step, start_value=start
@@ -233,7 +238,7 @@ class GroupModel:
         """
         bounds = [] if known_bound is None else [known_bound]
         if not bounds or start_value != known_bound:
-            lp = lp_relaxation_bound(self.model)
+            lp = lp_relaxation_bound(self.model, 2 * self.settings.time_limit_s)
             bounds += [] if lp is None else [lp]
         if not bounds:
             return None
@@ -255,7 +260,7 @@ class GroupModel:
         cost, self.groups = improve_anchors(self.problem, self.pairs, self.groups, objective)
         expression = self._travel_expression(objective)
         self.model.minimize(expression)
-        bound = lp_relaxation_bound(self.model)
+        bound = lp_relaxation_bound(self.model, 2 * self.settings.time_limit_s)
         return self._stats(
             "travel",
             float(cost),

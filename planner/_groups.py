@@ -104,6 +104,24 @@ def greedy_groups(problem: KecamatanProblem, pairs: Sequence[tuple[int, int]]) -
     return groups
 
 
+def ration_groups(problem: KecamatanProblem, groups: Groups, budget: int) -> Groups:
+    """The groups worth most risk weight per officer that fit in ``budget`` officers."""
+
+    def officers(members: list[int]) -> int:
+        return int(problem.officers[members].max())
+
+    ranked = sorted(
+        groups,
+        key=lambda g: (-problem.weight[g[1]].sum() / officers(g[1]), g[0]),
+    )
+    kept, used = [], 0
+    for anchor, members in ranked:
+        if used + officers(members) <= budget:
+            kept.append((anchor, members))
+            used += officers(members)
+    return kept
+
+
 def _fill(
     problem: KecamatanProblem, reach: np.ndarray, free: np.ndarray, anchor: int, seed: int
 ) -> list[int]:

@@ -17,13 +17,14 @@ def _bounds(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def lp_relaxation_bound(model: cp_model.CpModel) -> float | None:
+def lp_relaxation_bound(model: cp_model.CpModel, time_limit_s: float) -> float | None:
     """Optimal value of the model's LP relaxation, in the model's objective sense.
 
     A valid bound on the CP-SAT optimum (lower for minimisation, upper for
     maximisation). Every constraint must be linear without enforcement
-    literals and every domain one interval; otherwise ``None``. Negated
-    literals are not supported (the model builders here never create them).
+    literals and every domain one interval; otherwise ``None``, as when the
+    LP is not solved within ``time_limit_s``. Negated literals are not
+    supported (the model builders here never create them).
     """
     proto = model.proto
     domains = np.array([list(v.domain) for v in proto.variables], dtype=object)
@@ -64,6 +65,7 @@ def lp_relaxation_bound(model: cp_model.CpModel) -> float | None:
         b_eq=lo[equal] if equal.any() else None,
         bounds=np.column_stack([var_bounds[:, 0], var_bounds[:, 1]]),
         method="highs-ds",
+        options={"time_limit": time_limit_s},
     )
     if result.status != 0:
         return None

@@ -21,7 +21,7 @@ from planner.posts import load_posts
 from planner.progress import SILENT, Progress, now_wib
 from planner.reserve import plan_reserve
 from planner.roster import pair_officers, synthetic_roster
-from planner.rules import Rules, load_rules, merge, read_toml
+from planner.rules import RiskCategory, Rules, load_rules, merge, read_toml
 from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
 from planner.sources import base_data_dir, download_boundaries, load_boundaries, resolve_network
 from planner.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
@@ -57,7 +57,10 @@ def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]
                 )
             ]
         )
-    overrides = {"tps": {"max_voters": config["elections"][election]["max_voters"]}}
+    chosen = config["elections"][election]
+    overrides: dict[str, Any] = {"tps": {"max_voters": chosen["max_voters"]}}
+    if "kurang_rawan_max_tps" in chosen:
+        overrides["pattern"] = {"kurang_rawan": {"max_tps": chosen["kurang_rawan_max_tps"]}}
     return election, load_rules(merge(config, overrides)), config
 
 
@@ -194,7 +197,16 @@ def scenario_toml(
         "# Aturan yang tidak tertulis di sini memakai data/defaults.toml.\n\n"
         f'[scenario]\nname = "{name}"\nelection = "{election}"\nseed = {seed}\n\n'
         f'[inputs]\ntps = "tps.csv"\nposts = "posts.csv"\nroster = "roster.csv"\n{network_line}\n\n'
-        f"[tps]\nmax_voters = {rules.max_voters}\n"
+        + rule_overrides_toml(rules)
+    )
+
+
+def rule_overrides_toml(rules: Rules) -> str:
+    """The election's rule overrides as TOML: voter limit and the kurang rawan group size."""
+    kurang_rawan = rules.pattern[RiskCategory.KURANG_RAWAN].max_tps
+    return (
+        f"[tps]\nmax_voters = {rules.max_voters}\n\n"
+        f"[pattern.kurang_rawan]\nmax_tps = {kurang_rawan}\n"
     )
 
 
