@@ -4,22 +4,35 @@ One routing problem per Polsek (its kecamatan's TPS), solved with the OR-Tools
 core in :mod:`planner.vrp`, in parallel. Every TPS needs the visits of its
 risk category inside the voting hours, repeated visits spaced apart; each
 visit is optional at a drop penalty of its TPS' risk weight, so when not all
-fit the most risk-weighted ones are kept and the rest are reported.
+fit the most risk-weighted ones are kept and the rest are reported. The visits
+of TPS whose kecamatan has no Polsek with vehicles are reported as dropped too,
+with that reason, so they still count in the required visits.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import time
 
 import numpy as np
+import pandas as pd
 
 from planner.rules import RiskCategory, Rules
 from planner.scenario import RoadContext, Scenario
 from planner.snap import SnappedPoints
-from planner.vrp import Stop, Vehicle, VehicleType, VrpProblem, VrpSolution, solve_vrp
+from planner.vrp import (
+    Route,
+    Stop,
+    Vehicle,
+    VehicleType,
+    Visit,
+    VrpProblem,
+    VrpSolution,
+    solve_vrp,
+)
 from planner.vrp_check import check_vrp_solution
 
 
@@ -47,13 +60,26 @@ class PatrolRoute:
     geometry: tuple[tuple[float, float], ...]
 
 
+NO_ROUTE = (
+    "tidak muat dalam rute patroli mana pun pada jam pemungutan suara",
+    "fits no patrol route within the voting hours",
+)
+NO_VEHICLES = (
+    "Polsek kecamatan ini tidak punya kendaraan patroli",
+    "the kecamatan's Polsek has no patrol vehicles",
+)
+NO_POLSEK = ("kecamatan ini tidak punya Polsek", "the kecamatan has no Polsek")
+
+
 @dataclass(frozen=True)
 class DroppedVisit:
-    """A required visit no route could fit."""
+    """A required visit no route performs, and why (Indonesian and English)."""
 
     tps_id: str
     visit: int
     kecamatan: str
+    reason_id: str = NO_ROUTE[0]
+    reason_en: str = NO_ROUTE[1]
 
 
 @dataclass(frozen=True)
@@ -109,7 +135,26 @@ def post_problems(scenario: Scenario, roads: RoadContext) -> list[PostPatrolProb
     return problems
 
 
-def _post_problem(rules: Rules, post, tps, travel: np.ndarray, index: np.ndarray):
+def unserved_visits(scenario: Scenario) -> list[DroppedVisit]:
+    """Visits of TPS that no patrol problem holds: no Polsek, or a Polsek without vehicles."""
+    posts = scenario.posts[scenario.posts["kind"] == "polsek"]
+    vehicles = (posts["cars"] + posts["motorbikes"]).groupby(posts["kecamatan"]).sum()
+    visits = scenario.rules.patrol.visits
+    out = []
+    for row in scenario.tps.itertuples():
+        if vehicles.get(row.kecamatan, 0) > 0:
+            continue
+        reason = NO_VEHICLES if row.kecamatan in vehicles.index else NO_POLSEK
+        out.extend(
+            DroppedVisit(row.tps_id, visit, row.kecamatan, *reason)
+            for visit in range(1, visits[RiskCategory(row.risk)] + 1)
+        )
+    return out
+
+
+def _post_problem(
+    rules: Rules, post: pd.Series, tps: pd.DataFrame, travel: np.ndarray, index: np.ndarray
+) -> PostPatrolProblem:
     """Stops and vehicles of one post; node 0 is the post, node k the k-th TPS."""
     patrol = rules.patrol
     window = ((seconds(patrol.visit_start), seconds(patrol.visit_end)),)
@@ -166,7 +211,8 @@ def _post_problem(rules: Rules, post, tps, travel: np.ndarray, index: np.ndarray
     )
 
 
-def _solve(problem: PostPatrolProblem, rules: Rules, seed: int, deterministic: bool):
+def _solve(problem: PostPatrolProblem, rules: Rules, seed: int, deterministic: bool) -> VrpSolution:
+    """One post's routes, by solution count (deterministic) or by the time limit."""
     patrol = rules.patrol
     if deterministic:
         return solve_vrp(
@@ -194,15 +240,18 @@ def plan_patrols(
     else:
         solutions = [_solve(p, scenario.rules, seed, deterministic) for p in problems]
     points = SnappedPoints.concat(roads.post_points, roads.tps_points)
-    routes, dropped, stats = [], [], {}
+    routes, stats = [], {}
+    unserved = unserved_visits(scenario)
+    dropped = list(unserved)
     for problem, solution in zip(problems, solutions, strict=True):
+        solution = _tighten(problem.problem, solution)
         errors = check_vrp_solution(problem.problem, solution)
         if errors:
             raise RuntimeError(f"patrol plan for {problem.post_id} breaks its rules: {errors[:3]}")
-        routes.extend(_routes(problem, solution, roads, points))
+        label = _visit_labels(problem, solution)
+        routes.extend(_routes(problem, solution, roads, points, label))
         dropped.extend(
-            DroppedVisit(problem.stop_tps[s], problem.stop_visit[s], problem.kecamatan)
-            for s in solution.dropped
+            DroppedVisit(problem.stop_tps[s], label[s], problem.kecamatan) for s in solution.dropped
         )
         stats[problem.post_id] = {
             "status": solution.status,
@@ -212,13 +261,65 @@ def plan_patrols(
             "visits": len(problem.problem.stops),
             "dropped": len(solution.dropped),
         }
-    required = sum(len(p.problem.stops) for p in problems)
+    required = sum(len(p.problem.stops) for p in problems) + len(unserved)
     return PatrolResult(tuple(routes), tuple(dropped), required, stats)
 
 
+def _tighten(problem: VrpProblem, solution: VrpSolution) -> VrpSolution:
+    """Routes that leave the post just in time for their first visit and end on return.
+
+    The solver's times may leave at the shift start and wait at the first TPS,
+    and (with visit spacing) report the end of the shift as the return time.
+    """
+    routes = []
+    for route in solution.routes:
+        if not route.visits:
+            routes.append(route)
+            continue
+        vehicle = problem.vehicles[route.vehicle]
+        travel = problem.travel_matrix(vehicle.vehicle_type)
+        first, last = route.visits[0], route.visits[-1]
+        start = first.start - int(travel[vehicle.start, problem.stops[first.stop].node])
+        end = last.departure + int(travel[problem.stops[last.stop].node, vehicle.end])
+        visits = (Visit(first.stop, first.start, first.start, first.departure), *route.visits[1:])
+        routes.append(
+            Route(
+                route.vehicle,
+                visits,
+                route.nodes,
+                start,
+                end,
+                route.travel_time,
+                route.cost,
+                route.load,
+            )
+        )
+    return dataclasses.replace(solution, routes=tuple(routes))
+
+
+def _visit_labels(problem: PostPatrolProblem, solution: VrpSolution) -> list[int]:
+    """Visit numbers per stop: a TPS' performed visits first (in time order), then dropped.
+
+    A TPS' visits are interchangeable copies, so the solver may skip the first
+    and keep a later one; the labels then still read "visit 1 done, visit 2 missed".
+    """
+    dropped = set(solution.dropped)
+    order = sorted(range(len(problem.stop_tps)), key=lambda s: (s in dropped, s))
+    label = [0] * len(problem.stop_tps)
+    count: dict[str, int] = {}
+    for s in order:
+        count[problem.stop_tps[s]] = label[s] = count.get(problem.stop_tps[s], 0) + 1
+    return label
+
+
 def _routes(
-    problem: PostPatrolProblem, solution: VrpSolution, roads: RoadContext, points: SnappedPoints
+    problem: PostPatrolProblem,
+    solution: VrpSolution,
+    roads: RoadContext,
+    points: SnappedPoints,
+    label: list[int],
 ) -> list[PatrolRoute]:
+    """The performed routes with their stops and road geometry."""
     routes = []
     for route in solution.routes:
         if not route.visits:
@@ -242,7 +343,7 @@ def _routes(
                 stops=tuple(
                     PatrolStop(
                         problem.stop_tps[v.stop],
-                        problem.stop_visit[v.stop],
+                        label[v.stop],
                         v.arrival,
                         v.start,
                         v.departure,

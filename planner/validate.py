@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +18,16 @@ import shapely
 from pyproj import Transformer
 
 from planner._errors import InputError, Problem
+from planner.roster import check_named_pairs
 from planner.rules import RiskCategory, Rules
 from planner.scenario import Scenario, load_scenario, read_scenario_file
 from planner.sources import resolve_network
 
 # This module deliberately shares no code with the solver (assignment, _groups,
-# _group_model, personnel, reserve, routing, snap): it snaps points and routes
-# on the road graph with its own code, so that a bug there cannot hide itself.
+# _group_model, personnel, reserve, routing, snap, patrols, vrp, vrp_check): it
+# snaps points and routes on the road graph with its own code, so that a bug
+# there cannot hide itself. Named pairs are re-checked by
+# :func:`planner.roster.check_named_pairs`, which shares no code with the pairing.
 
 inf = math.inf
 
@@ -34,6 +39,10 @@ POST_LOCATION_TOLERANCE_DEG = 1e-5
 """How far (about 1 m) a staging post's coordinates may be from the post's own."""
 JUNCTION_TOLERANCE_M = 5.0
 """How far a ``junction`` staging point may be from a road junction (network node)."""
+PATROL_TOLERANCE_S = 3.0
+"""Absolute slack in seconds on a patrol leg (the solver rounds travel to whole seconds)."""
+PATROL_POST_TOLERANCE_M = 5.0
+"""How far a patrol route's geometry may start or end from its post's point on the road."""
 
 CODES: dict[str, str] = {
     "plan_malformed": "a key is missing or a value has the wrong type",
@@ -48,7 +57,7 @@ CODES: dict[str, str] = {
     "uncovered_duplicate": "a TPS listed twice as uncovered",
     "uncovered_no_reason": "an uncovered TPS without a reason",
     "anchor_not_member": "a group's anchor is not one of its members",
-    "wrong_kecamatan": "a TPS in a group (or uncovered entry) of another kecamatan",
+    "wrong_kecamatan": "a TPS in a group (or uncovered or dropped entry) of another kecamatan",
     "mixed_kelurahan": "a group spans two kelurahan although same_kelurahan is set",
     "group_too_large": "more TPS than the smallest max_tps of the members' categories",
     "too_few_officers": "fewer officers than the strictest member category needs",
@@ -68,7 +77,35 @@ CODES: dict[str, str] = {
     "reserve_beyond_limit": "a TPS beyond the response limit not listed in beyond_limit",
     "reserve_listed_beyond_limit": "a TPS listed in beyond_limit that is within the limit",
     "reserve_too_many_units": "more staging points than reserve units (pcenter, mclp)",
-    "kpi_mismatch": "a KPI differs from the figure recomputed from the groups",
+    "kpi_mismatch": "a KPI differs from the figure recomputed from the plan",
+    "patrol_post_without_vehicles": "a patrol route from a post that has no vehicles",
+    "patrol_vehicle_duplicate": "two patrol routes share a vehicle id",
+    "patrol_unknown_vehicle_type": "a patrol vehicle type other than car or motorbike",
+    "patrol_too_many_vehicles": "more routes of a vehicle type than the post has vehicles",
+    "patrol_not_at_post": "a route's geometry does not start or end at its post",
+    "patrol_wrong_kecamatan": "a patrol stop at a TPS outside the post's kecamatan",
+    "patrol_outside_window": "a visit's service starts outside the visit window",
+    "patrol_start_before_arrival": "a visit's service starts before the vehicle arrives",
+    "patrol_service_mismatch": "a visit's departure is not its service start plus service_min",
+    "patrol_arrival_too_early": "an arrival sooner after the last departure than the roads allow",
+    "patrol_return_too_early": "a route ends sooner after its last visit than the way back takes",
+    "patrol_outside_shift": "a route starts before or ends after the shift",
+    "patrol_route_too_long": "a route longer than max_route_hours",
+    "patrol_visit_invalid": "a visit number outside 1..the visits of the TPS' category",
+    "patrol_visit_duplicate": "a visit of a TPS performed (or dropped) twice",
+    "patrol_visit_performed_and_dropped": "a visit both performed and listed as dropped",
+    "patrol_visit_missing": "a required visit neither performed nor listed as dropped",
+    "patrol_visits_too_close": "two visits of a TPS start closer together than min_gap_min",
+    "unknown_group": "a named pair (or unfilled slot) of a group the plan does not hold",
+    "pair_duplicate": "two named pairs of a group share a pair number",
+    "pair_size": "a named pair without 1 to 3 officers",
+    "nrp_reused": "an officer (NRP) named more than once",
+    "unknown_nrp": "an NRP that is not on the roster",
+    "unit_mismatch": "an officer listed under another unit than the roster's",
+    "pair_without_senior": "a named pair without an officer of a senior rank",
+    "unit_count_mismatch": "named plus unfilled officers of a unit differ from officers_from",
+    "officers_unnamed": "named plus unfilled officers differ from the group's officers",
+    "roster_check": "a named-pair finding that could not be read as code, subject and texts",
 }
 """Every violation code with a one-line English meaning."""
 
@@ -90,7 +127,8 @@ def validate_plan_files(scenario_toml: str | Path, plan_json: str | Path) -> lis
     """Validate a ``plan.json`` against its scenario file, network and inputs.
 
     The network comes from the scenario's ``network`` or ``data_dir`` (never a
-    download). Unreadable files raise :class:`InputError`.
+    download); a roster named in ``[inputs]`` is loaded to re-check named pairs.
+    Unreadable files raise :class:`InputError`.
     """
     from planner.plan import read_plan  # only the reader: no plan-building code is used
 
@@ -108,7 +146,7 @@ def validate_plan_files(scenario_toml: str | Path, plan_json: str | Path) -> lis
             ]
         )
     assert spec.tps is not None and spec.posts is not None
-    scenario = load_scenario(spec.tps, spec.posts, spec.rules, spec.name)
+    scenario = load_scenario(spec.tps, spec.posts, spec.rules, spec.name, roster_file=spec.roster)
     graph, _ = resolve_network(
         spec.rules, network=spec.network, data_dir=spec.data_dir, allow_download=False
     )
@@ -122,7 +160,9 @@ def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list
     ``plan_malformed`` violations, since its content cannot be read safely.
     Travel times are recomputed on ``graph`` (conventions of
     :mod:`planner.network`) and compared with :data:`TOLERANCE_REL` and
-    :data:`TOLERANCE_S` of slack.
+    :data:`TOLERANCE_S` of slack (patrol legs: :data:`PATROL_TOLERANCE_S`).
+    The ``patrols`` section is checked when the plan has one, named pairs when
+    the plan has ``officer_pairs`` and the scenario a roster.
     """
     malformed = _structure(plan)
     if malformed:
@@ -136,6 +176,10 @@ def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list
     roads = _RoadTimes(graph, check.points_to_place(graph))
     check.travel(roads)
     check.reserve(roads)
+    if "patrols" in plan:
+        check.patrols(roads)
+    if "officer_pairs" in plan and scenario.roster is not None:
+        check.named_pairs(scenario.roster)
     return check.found
 
 
@@ -167,6 +211,18 @@ _KINDS: dict[str, tuple[Callable[[Any], bool], str, str]] = {
         ),
         "angka detik >= 0",
         "a number of seconds >= 0",
+    ),
+    "lon_lat": (
+        lambda v: (
+            isinstance(v, list)
+            and len(v) == 2
+            and all(
+                isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c)
+                for c in v
+            )
+        ),
+        "pasangan [bujur, lintang]",
+        "a [lon, lat] pair",
     ),
     "any": (lambda v: True, "", ""),
 }
@@ -222,6 +278,49 @@ PLAN_SPEC: dict[str, Spec] = {
 }
 """The parts of the plan format the validator reads: ``list``/``map`` of a spec, or records."""
 
+OPTIONAL_SPEC: dict[str, Spec] = {
+    "patrols": {
+        "routes": (
+            "list",
+            {
+                "vehicle_id": "str",
+                "post_id": "str",
+                "vehicle_type": "str",
+                "start_s": "seconds",
+                "end_s": "seconds",
+                "stops": (
+                    "list",
+                    {
+                        "tps_id": "str",
+                        "visit": "int",
+                        "arrival_s": "seconds",
+                        "start_s": "seconds",
+                        "departure_s": "seconds",
+                    },
+                ),
+                "geometry": ("list", "lon_lat"),
+            },
+        ),
+        "dropped": ("list", {"tps_id": "str", "visit": "int", "kecamatan": "str"}),
+        "kpis": {
+            "required_visits": "count",
+            "performed_visits": "count",
+            "coverage": "num",
+            "vehicles_used": "count",
+        },
+    },
+    "officer_pairs": (
+        "list",
+        {
+            "group_id": "str",
+            "pair_no": "int",
+            "officers": ("list", {"nrp": "str", "unit": "str"}),
+        },
+    ),
+    "roster_unfilled": ("list", {"group_id": "str", "unit": "str", "officers": "count"}),
+}
+"""Sections a plan may have (patrol routes, named pairs), checked when present."""
+
 
 def _malformed(path: str, text_id: str, text_en: str) -> Violation:
     return Violation("plan_malformed", text_id, text_en, path or "plan")
@@ -236,6 +335,9 @@ def _structure(plan: Any) -> list[Violation]:
             )
         ]
     found = _conform(plan, PLAN_SPEC, "")
+    for key, spec in OPTIONAL_SPEC.items():
+        if key in plan:
+            found.extend(_conform(plan[key], spec, key))
     scenario = plan.get("scenario")
     if scenario is not None and not isinstance(scenario, Mapping):
         found.append(
@@ -349,12 +451,15 @@ class _RoadTimes:
             return np.column_stack([x, y])
 
         metric = shapely.transform(lines, project)
+        self._to_metric = to_metric
         names = list(points)
         lon = np.array([points[n][0] for n in names], dtype=float)
         lat = np.array([points[n][1] for n in names], dtype=float)
         x, y = to_metric.transform(lon, lat)
         where = shapely.points(x, y)
         self.distance_m: dict[Hashable, float] = {}
+        self.on_road_xy: dict[Hashable, tuple[float, float]] = {}
+        """Where each point was placed on its road (projected metres)."""
         on_road: dict[int, list[tuple[float, Hashable]]] = defaultdict(list)
         if names:
             tree = shapely.STRtree(metric)
@@ -364,9 +469,14 @@ class _RoadTimes:
             fraction = shapely.line_locate_point(
                 metric[road_idx], where[point_idx], normalized=True
             )
-            for p, r, d, f in zip(point_idx, road_idx, distance, fraction, strict=True):
-                on_road[int(r)].append((0.0 if math.isnan(f) else float(f), ("point", names[p])))
+            fraction = np.nan_to_num(fraction, nan=0.0)
+            placed = shapely.get_coordinates(
+                shapely.line_interpolate_point(metric[road_idx], fraction, normalized=True)
+            )
+            for p, r, d, f, xy in zip(point_idx, road_idx, distance, fraction, placed, strict=True):
+                on_road[int(r)].append((float(f), ("point", names[p])))
                 self.distance_m[names[p]] = float(d)
+                self.on_road_xy[names[p]] = (float(xy[0]), float(xy[1]))
         self.graph = nx.DiGraph()
         self.graph.add_nodes_from(graph.nodes)
         for r, key in enumerate(keys):
@@ -383,6 +493,14 @@ class _RoadTimes:
                     self._add(a, b, share * forward)
                 if backward < inf:
                     self._add(b, a, share * backward)
+
+    def metres_from_placed(self, name: Hashable, lon_lat: Sequence[float]) -> float:
+        """Metres from a placed point's place on its road to ``lon_lat`` (inf if not placed)."""
+        if name not in self.on_road_xy:
+            return inf
+        x, y = self._to_metric.transform(float(lon_lat[0]), float(lon_lat[1]))
+        px, py = self.on_road_xy[name]
+        return math.hypot(x - px, y - py)
 
     def _add(self, a: Hashable, b: Hashable, weight: float) -> None:
         if a == b:
@@ -455,6 +573,8 @@ class _Checker:
                 "kecamatan": str(p.kecamatan),
                 "polri": int(p.polri),
                 "lon_lat": (float(p.longitude), float(p.latitude)),
+                "car": int(p.cars),
+                "motorbike": int(p.motorbikes),
             }
             for p in posts.itertuples()
         }
@@ -491,6 +611,20 @@ class _Checker:
             for category, pattern in self.rules.pattern.items():
                 for name in ("officers", "max_tps", "linmas_per_tps"):
                     expected["pattern", category.value, name] = getattr(pattern, name)
+            if "patrols" in self.plan:
+                patrol = self.rules.patrol
+                for name in ("shift_start", "shift_end", "visit_start", "visit_end"):
+                    expected["patrol", name] = getattr(patrol, name).isoformat(timespec="minutes")
+                for name in (
+                    "max_route_hours",
+                    "service_min",
+                    "min_gap_min",
+                    "car_speed_factor",
+                    "motorbike_speed_factor",
+                ):
+                    expected["patrol", name] = getattr(patrol, name)
+                for category, count in patrol.visits.items():
+                    expected["patrol", "visits", category.value] = count
             for path, value in expected.items():
                 node: Any = rules
                 for part in path:
@@ -787,6 +921,11 @@ class _Checker:
         }
         self.staging_places = self._staging_places(graph)
         points.update({("staging", s): p for s, p in self.staging_places.items()})
+        if "patrols" in self.plan:
+            for route in self.plan["patrols"]["routes"]:
+                post = self.posts.get(route["post_id"])
+                if post is not None:
+                    points["post", route["post_id"]] = post["lon_lat"]
         return points
 
     def travel(self, roads: _RoadTimes) -> None:
@@ -979,6 +1118,381 @@ class _Checker:
                     f"listed in beyond_limit, but the response {_seconds_en(actual)} is "
                     f"within the {limit:,.0f} s limit",
                 )
+
+    # patrols ----------------------------------------------------------------------------
+
+    def patrols(self, roads: _RoadTimes) -> None:
+        """Vehicles, places, times and road travel of the routes; every visit accounted for."""
+        section = self.plan["patrols"]
+        routes: list[Mapping[str, Any]] = section["routes"]
+        patrol = self.rules.patrol
+        factors = {"car": patrol.car_speed_factor, "motorbike": patrol.motorbike_speed_factor}
+        legs: dict[Hashable, list[_Leg]] = defaultdict(list)
+        starts: dict[str, list[tuple[float, int, str]]] = defaultdict(list)
+        self._patrol_vehicles(routes)
+        for route in routes:
+            vid, post_id = route["vehicle_id"], route["post_id"]
+            post = self.posts.get(post_id)
+            factor = factors.get(route["vehicle_type"])
+            if post is not None:
+                self._patrol_geometry(roads, route)
+            self._patrol_route_times(route)
+            places: list[Hashable | None] = [("post", post_id) if post is not None else None]
+            leaves = [float(route["start_s"])]
+            arrives: list[float] = []
+            for number, stop in enumerate(route["stops"], start=1):
+                tps = stop["tps_id"]
+                known = tps in self.kecamatan
+                if known:
+                    starts[tps].append((float(stop["start_s"]), stop["visit"], vid))
+                    if post is not None and self.kecamatan[tps] != post["kecamatan"]:
+                        self.add(
+                            "patrol_wrong_kecamatan",
+                            vid,
+                            f"kunjungan {number} ke {tps} di kecamatan {self.kecamatan[tps]}, "
+                            f"pos {post_id} di {post['kecamatan']}",
+                            f"stop {number} at {tps} in kecamatan {self.kecamatan[tps]}, "
+                            f"the post {post_id} is in {post['kecamatan']}",
+                        )
+                else:
+                    self._unknown(tps, f"rute patroli {vid}", f"patrol route {vid}")
+                self._patrol_stop_times(vid, number, stop)
+                places.append(("tps", tps) if known else None)
+                arrives.append(float(stop["arrival_s"]))
+                leaves.append(float(stop["departure_s"]))
+            places.append(places[0])
+            arrives.append(float(route["end_s"]))
+            if factor is None:
+                continue
+            for leg, (origin, target) in enumerate(itertools.pairwise(places)):
+                if origin is not None and target is not None:
+                    budget = arrives[leg] - leaves[leg]
+                    legs[origin].append(_Leg(target, budget, factor, vid, leg, len(places) - 2))
+        self._patrol_legs(roads, legs)
+        self._patrol_visits(starts)
+        self._patrol_kpis(routes)
+
+    def _patrol_vehicles(self, routes: Sequence[Mapping[str, Any]]) -> None:
+        """Posts with vehicles, unique vehicle ids, no more vehicles of a type than the post's."""
+        for vid, count in sorted(Counter(r["vehicle_id"] for r in routes).items()):
+            if count > 1:
+                self.add(
+                    "patrol_vehicle_duplicate",
+                    vid,
+                    f"{count} rute patroli memakai kendaraan '{vid}'",
+                    f"{count} patrol routes use the vehicle '{vid}'",
+                )
+        used: Counter[tuple[str, str]] = Counter()
+        for route in routes:
+            vid, post_id, kind = route["vehicle_id"], route["post_id"], route["vehicle_type"]
+            post = self.posts.get(post_id)
+            if post is None:
+                self._unknown_post(post_id, f"rute patroli {vid}", f"patrol route {vid}")
+            elif post["car"] + post["motorbike"] == 0:
+                self.add(
+                    "patrol_post_without_vehicles",
+                    vid,
+                    f"rute patroli dari pos {post_id}, yang tidak punya kendaraan",
+                    f"a patrol route from the post {post_id}, which has no vehicles",
+                )
+            if kind not in ("car", "motorbike"):
+                self.add(
+                    "patrol_unknown_vehicle_type",
+                    vid,
+                    f"jenis kendaraan '{kind}' tidak dikenal (car, motorbike)",
+                    f"unknown vehicle type '{kind}' (car, motorbike)",
+                )
+            elif post is not None and post["car"] + post["motorbike"] > 0:
+                used[post_id, kind] += 1
+        for (post_id, kind), count in sorted(used.items()):
+            have = self.posts[post_id][kind]
+            if count > have:
+                self.add(
+                    "patrol_too_many_vehicles",
+                    post_id,
+                    f"{count} rute {_VEHICLE_ID[kind]}, pos hanya punya {have}",
+                    f"{count} {kind} routes, the post has only {have}",
+                )
+
+    def _patrol_geometry(self, roads: _RoadTimes, route: Mapping[str, Any]) -> None:
+        """The route's line starts and ends at its post's place on the road."""
+        geometry, vid, post = route["geometry"], route["vehicle_id"], route["post_id"]
+        if not geometry:
+            if route["stops"]:
+                self.add(
+                    "patrol_not_at_post",
+                    vid,
+                    f"rute dengan kunjungan tanpa geometri dari dan ke pos {post}",
+                    f"a route with visits but no geometry from and to the post {post}",
+                )
+            return
+        for end_id, end_en, coordinate in (
+            ("berangkat", "starts", geometry[0]),
+            ("berakhir", "ends", geometry[-1]),
+        ):
+            metres = roads.metres_from_placed(("post", post), coordinate)
+            if metres > PATROL_POST_TOLERANCE_M:
+                self.add(
+                    "patrol_not_at_post",
+                    vid,
+                    f"geometri rute {end_id} {metres:,.0f} m dari titik pos {post} di jalan",
+                    f"the route's geometry {end_en} {metres:,.0f} m from the post {post}'s "
+                    "point on the road",
+                )
+
+    def _patrol_route_times(self, route: Mapping[str, Any]) -> None:
+        """Start and end inside the shift, the duration within max_route_hours."""
+        patrol = self.rules.patrol
+        shift = (_clock_s(patrol.shift_start), _clock_s(patrol.shift_end))
+        start, end, vid = route["start_s"], route["end_s"], route["vehicle_id"]
+        if start < shift[0] or end > shift[1]:
+            self.add(
+                "patrol_outside_shift",
+                vid,
+                f"rute {_clock(start)}-{_clock(end)} di luar jam dinas "
+                f"{_clock(shift[0])}-{_clock(shift[1])}",
+                f"the route {_clock(start)}-{_clock(end)} leaves the shift "
+                f"{_clock(shift[0])}-{_clock(shift[1])}",
+            )
+        longest = patrol.max_route_hours * 3600.0
+        if end - start > longest:
+            self.add(
+                "patrol_route_too_long",
+                vid,
+                f"rute {end - start:,.0f} s, batas {longest:,.0f} s (max_route_hours)",
+                f"the route takes {end - start:,.0f} s, the limit is {longest:,.0f} s "
+                "(max_route_hours)",
+            )
+
+    def _patrol_stop_times(self, vid: str, number: int, stop: Mapping[str, Any]) -> None:
+        """Service start inside the visit window, not before arrival; departure after service."""
+        patrol = self.rules.patrol
+        window = (_clock_s(patrol.visit_start), _clock_s(patrol.visit_end))
+        service = round(patrol.service_min * 60)
+        tps, arrival, start, departure = (
+            stop["tps_id"],
+            stop["arrival_s"],
+            stop["start_s"],
+            stop["departure_s"],
+        )
+        subject = f"{vid} #{number}"
+        if not window[0] <= start <= window[1]:
+            self.add(
+                "patrol_outside_window",
+                subject,
+                f"kunjungan ke {tps} mulai {_clock(start)}, di luar jam kunjungan "
+                f"{_clock(window[0])}-{_clock(window[1])}",
+                f"the visit of {tps} starts at {_clock(start)}, outside the window "
+                f"{_clock(window[0])}-{_clock(window[1])}",
+            )
+        if start < arrival:
+            self.add(
+                "patrol_start_before_arrival",
+                subject,
+                f"kunjungan ke {tps} mulai {_clock(start)} sebelum tiba {_clock(arrival)}",
+                f"the visit of {tps} starts at {_clock(start)}, before the arrival at "
+                f"{_clock(arrival)}",
+            )
+        if departure != start + service:
+            self.add(
+                "patrol_service_mismatch",
+                subject,
+                f"berangkat dari {tps} {departure - start:,.0f} s setelah mulai, "
+                f"service_min {service} s",
+                f"leaves {tps} {departure - start:,.0f} s after the start, service_min is "
+                f"{service} s",
+            )
+
+    def _patrol_legs(self, roads: _RoadTimes, legs: Mapping[Hashable, Sequence[_Leg]]) -> None:
+        """Each leg takes at least the road travel time: one Dijkstra per distinct origin."""
+        for origin, out in legs.items():
+            cutoff = max(max(leg.budget, 0.0) + PATROL_TOLERANCE_S for leg in out)
+            cutoff *= max(leg.factor for leg in out) / (1.0 - TOLERANCE_REL)
+            times = roads.times_from(origin, cutoff=cutoff + 1.0)
+            exact: Mapping[Hashable, float] | None = None
+            for leg in out:
+                road = times.get(leg.target)
+                if road is None:  # beyond the cutoff: too slow anyway, time it exactly
+                    if exact is None:
+                        exact = roads.times_from(origin)
+                    road = exact.get(leg.target, inf)
+                needed = road / leg.factor
+                if needed * (1.0 - TOLERANCE_REL) <= leg.budget + PATROL_TOLERANCE_S:
+                    continue
+                self._leg_too_short(origin, leg, needed)
+
+    def _leg_too_short(self, origin: Hashable, leg: _Leg, needed: float) -> None:
+        """A ``patrol_arrival_too_early`` or ``patrol_return_too_early`` violation."""
+        names = {origin: _place_name(origin), leg.target: _place_name(leg.target)}
+        if leg.index == leg.stops:  # the way back to the post
+            self.add(
+                "patrol_return_too_early",
+                leg.vehicle,
+                f"rute berakhir {leg.budget:,.0f} s setelah meninggalkan {names[origin]}, "
+                f"perjalanan ke pos perlu {_seconds(needed)}",
+                f"the route ends {leg.budget:,.0f} s after leaving {names[origin]}, the way "
+                f"back to the post takes {_seconds_en(needed)}",
+            )
+            return
+        self.add(
+            "patrol_arrival_too_early",
+            f"{leg.vehicle} #{leg.index + 1}",
+            f"tiba di {names[leg.target]} {leg.budget:,.0f} s setelah meninggalkan "
+            f"{names[origin]}, perjalanan perlu {_seconds(needed)}",
+            f"arrives at {names[leg.target]} {leg.budget:,.0f} s after leaving "
+            f"{names[origin]}, the roads take {_seconds_en(needed)}",
+        )
+
+    def _patrol_visits(self, starts: Mapping[str, list[tuple[float, int, str]]]) -> None:
+        """Each TPS' visits 1..k once, performed or dropped, and spaced by min_gap_min."""
+        patrol = self.rules.patrol
+        gap = round(patrol.min_gap_min * 60)
+        dropped: dict[str, list[int]] = defaultdict(list)
+        for entry in self.plan["patrols"]["dropped"]:
+            tps = entry["tps_id"]
+            if tps not in self.kecamatan:
+                self._unknown(tps, "patrols.dropped", "patrols.dropped")
+                continue
+            dropped[tps].append(entry["visit"])
+            if entry["kecamatan"] != self.kecamatan[tps]:
+                self.add(
+                    "wrong_kecamatan",
+                    tps,
+                    f"kunjungan patroli tak terlaksana tercatat di kecamatan {entry['kecamatan']}, "
+                    f"padahal di {self.kecamatan[tps]}",
+                    f"dropped patrol visit listed under kecamatan {entry['kecamatan']}, but "
+                    f"the TPS lies in {self.kecamatan[tps]}",
+                )
+        for tps in self.tps_ids:
+            need = patrol.visits[self.risk[tps]]
+            done = [visit for _, visit, _ in starts.get(tps, [])]
+            missed = dropped.get(tps, [])
+            for visit in sorted({v for v in done + missed if not 1 <= v <= need}):
+                self.add(
+                    "patrol_visit_invalid",
+                    tps,
+                    f"kunjungan ke-{visit}, kategori {self.risk[tps].value} hanya perlu {need}",
+                    f"visit {visit}, the {self.risk[tps].value} category needs only {need}",
+                )
+            for listed, what_id, what_en in (
+                (done, "dilakukan", "performed"),
+                (missed, "tercatat tak terlaksana", "listed as dropped"),
+            ):
+                for visit, count in sorted(Counter(listed).items()):
+                    if count > 1:
+                        self.add(
+                            "patrol_visit_duplicate",
+                            tps,
+                            f"kunjungan ke-{visit} {what_id} {count} kali",
+                            f"visit {visit} {what_en} {count} times",
+                        )
+            for visit in sorted(set(done) & set(missed)):
+                self.add(
+                    "patrol_visit_performed_and_dropped",
+                    tps,
+                    f"kunjungan ke-{visit} dilakukan dan juga tercatat tak terlaksana",
+                    f"visit {visit} is performed and also listed as dropped",
+                )
+            for visit in sorted(set(range(1, need + 1)) - set(done) - set(missed)):
+                self.add(
+                    "patrol_visit_missing",
+                    tps,
+                    f"kunjungan wajib ke-{visit} tidak dilakukan dan tidak tercatat tak terlaksana",
+                    f"required visit {visit} is neither performed nor listed as dropped",
+                )
+            times = sorted(starts.get(tps, []))
+            for (first, _, a), (second, _, b) in itertools.pairwise(times):
+                if second - first < gap:
+                    self.add(
+                        "patrol_visits_too_close",
+                        tps,
+                        f"kunjungan {_clock(first)} ({a}) dan {_clock(second)} ({b}) berjarak "
+                        f"{second - first:,.0f} s, minimal {gap} s (min_gap_min)",
+                        f"visits at {_clock(first)} ({a}) and {_clock(second)} ({b}) are "
+                        f"{second - first:,.0f} s apart, at least {gap} s (min_gap_min)",
+                    )
+
+    def _patrol_kpis(self, routes: Sequence[Mapping[str, Any]]) -> None:
+        """Required and performed visits, coverage and vehicles, recomputed."""
+        visits = self.rules.patrol.visits
+        required = sum(visits[self.risk[t]] for t in self.tps_ids)
+        performed = sum(len(r["stops"]) for r in routes)
+        coverage = round(performed / max(required, 1), 4)
+        claimed = self.plan["patrols"]["kpis"]
+        for name, value in (
+            ("required_visits", required),
+            ("performed_visits", performed),
+            ("vehicles_used", len(routes)),
+        ):
+            self._kpi(f"patrols.kpis.{name}", claimed[name], value)
+        if abs(claimed["coverage"] - coverage) > 1e-4:
+            self._kpi("patrols.kpis.coverage", claimed["coverage"], coverage)
+        total = self.plan["kpis"].get("patrol_coverage")
+        if total is not None and total != claimed["coverage"]:
+            self._kpi("kpis.patrol_coverage", total, claimed["coverage"])
+
+    # named pairs ------------------------------------------------------------------------
+
+    def named_pairs(self, roster: Any) -> None:
+        """The named pairs re-checked against the roster by :func:`check_named_pairs`."""
+        for line in check_named_pairs(self.plan, roster, self.rules):
+            self.found.append(_parse_line(line))
+
+
+@dataclass(frozen=True)
+class _Leg:
+    """One leg of a patrol route: where to, the time the plan allows, the vehicle's speed."""
+
+    target: Hashable
+    budget: float
+    """Seconds from leaving the origin to arriving at ``target``, as the plan says."""
+    factor: float
+    vehicle: str
+    index: int
+    """0 for the leg from the post, ``stops`` for the leg back to it."""
+    stops: int
+
+
+_VEHICLE_ID = {"car": "mobil", "motorbike": "sepeda motor"}
+
+
+def _place_name(place: Hashable) -> str:
+    """The id of a placed point (``("tps", id)`` or ``("post", id)``)."""
+    return str(place[1]) if isinstance(place, tuple) else str(place)
+
+
+def _clock_s(clock: time) -> int:
+    """Seconds after midnight of a clock time."""
+    return clock.hour * 3600 + clock.minute * 60 + clock.second
+
+
+def _clock(seconds: float) -> str:
+    """Seconds after midnight as ``HH:MM:SS``."""
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+_LINE = re.compile(r"\[(?P<code>[^\]]+)\] (?P<subject>.*?): (?P<rest>.*)", re.DOTALL)
+
+
+def _parse_line(line: str) -> Violation:
+    """A ``[code] subject: text_id (text_en)`` line as a :class:`Violation`."""
+    match = _LINE.fullmatch(line)
+    if match is None:
+        return Violation("roster_check", line, line, "officer_pairs")
+    rest = match["rest"]
+    depth, opening = 0, -1
+    if rest.endswith(")"):
+        for i in range(len(rest) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(rest[i], 0)
+            if depth == 0:
+                opening = i
+                break
+    if opening <= 0:
+        text_id = text_en = rest
+    else:
+        text_id, text_en = rest[:opening].rstrip(), rest[opening + 1 : -1]
+    return Violation(match["code"], text_id, text_en, match["subject"])
 
 
 def _nearest_node_m(node_xy: np.ndarray, lon_lat: Sequence[float]) -> float:

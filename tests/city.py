@@ -13,17 +13,25 @@ from planner.rules import Rules
 WEST, SOUTH = 112.60, -7.99
 
 
-def grid_city(rules: Rules, size: int = 6, step: float = 0.002) -> nx.MultiDiGraph:
-    """A ``size`` x ``size`` two-way street grid of Jalan Lokal near Kota Malang."""
+def grid_city(
+    rules: Rules,
+    size: int = 6,
+    step: float = 0.002,
+    rows: int | None = None,
+    origin: tuple[float, float] = (WEST, SOUTH),
+) -> nx.MultiDiGraph:
+    """A ``size`` (columns) x ``rows`` two-way street grid of Jalan Lokal near Kota Malang."""
+    rows = size if rows is None else rows
+    west, south = origin
     graph = nx.MultiDiGraph(crs="EPSG:4326")
     for i in range(size):
-        for j in range(size):
-            graph.add_node(i * size + j, x=WEST + i * step, y=SOUTH + j * step)
+        for j in range(rows):
+            graph.add_node(i * rows + j, x=west + i * step, y=south + j * step)
     for i in range(size):
-        for j in range(size):
+        for j in range(rows):
             for di, dj in ((1, 0), (0, 1)):
-                if i + di < size and j + dj < size:
-                    u, v = i * size + j, (i + di) * size + j + dj
+                if i + di < size and j + dj < rows:
+                    u, v = i * rows + j, (i + di) * rows + j + dj
                     a, b = graph.nodes[u], graph.nodes[v]
                     line = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
                     length = step * 110_574.0

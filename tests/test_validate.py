@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import itertools
 import json
 import math
 from collections.abc import Callable
@@ -13,16 +14,16 @@ from typing import Any
 
 import networkx as nx
 import pytest
-import shapely
 
 from planner._errors import InputError
 from planner.assignment import assign_guards
-from planner.network import NetworkReport, add_travel_times, save_network
+from planner.network import NetworkReport, save_network
 from planner.plan import plan_document, write_plan
 from planner.reserve import plan_reserve
 from planner.rules import Rules, load_rules
 from planner.scenario import Scenario, load_scenario, place_on_network
-from planner.validate import CODES, Violation, validate_plan, validate_plan_files
+from planner.validate import CODES, Violation, _parse_line, validate_plan, validate_plan_files
+from tests.city import grid_city
 
 WEST, SOUTH, STEP = 112.600, -7.980, 0.001  # about 110 m between junctions
 COLUMNS, ROWS = 9, 5
@@ -56,21 +57,7 @@ candidate_road_nodes = 8
 
 def small_town(rules: Rules) -> nx.MultiDiGraph:
     """A 9 x 5 two-way grid of Jalan Lokal (about 16 s a block at planning speed)."""
-    graph = nx.MultiDiGraph(crs="EPSG:4326")
-    for i in range(COLUMNS):
-        for j in range(ROWS):
-            graph.add_node(i * ROWS + j, x=WEST + i * STEP, y=SOUTH + j * STEP)
-    for i in range(COLUMNS):
-        for j in range(ROWS):
-            for di, dj in ((1, 0), (0, 1)):
-                if i + di < COLUMNS and j + dj < ROWS:
-                    u, v = i * ROWS + j, (i + di) * ROWS + j + dj
-                    a, b = graph.nodes[u], graph.nodes[v]
-                    line = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
-                    for s, t, g in ((u, v, line), (v, u, line.reverse())):
-                        graph.add_edge(s, t, geometry=g, length=110.0, road_class="Jalan Lokal")
-    add_travel_times(graph, rules)
-    return graph
+    return grid_city(rules, size=COLUMNS, rows=ROWS, step=STEP, origin=(WEST, SOUTH))
 
 
 def town_tps() -> list[tuple[str, str, int, float, float, str]]:
@@ -216,7 +203,58 @@ def test_validator_shares_no_code_with_the_solver() -> None:
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     solver = {"assignment", "_groups", "_group_model", "personnel", "reserve", "routing", "snap"}
+    solver |= {"patrols", "vrp", "vrp_check"}
     assert not {f"planner.{m}" for m in solver} & imported
+
+
+def test_every_named_pair_code_is_a_validator_code() -> None:
+    source = Path(__file__).resolve().parents[1] / "planner" / "roster.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    check = next(
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef) and n.name == "check_named_pairs"
+    )
+    found = {
+        n.args[0].value
+        for n in ast.walk(check)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Name)
+        and n.func.id == "add"
+        and isinstance(n.args[0], ast.Constant)
+    }
+    assert found and found <= set(CODES)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[nrp_reused] K-001 pasangan 2: NRP 1 sudah dipakai di K-002 pasangan 1 "
+        "(NRP 1 already named in K-002 pasangan 1)",
+        "[pair_without_senior] K-001 pasangan 1: tidak ada personel senior; pangkat: BRIGPOL "
+        "(no senior officer; ranks: BRIGPOL (x))",
+    ],
+)
+def test_named_pair_lines_read_back_as_violations(line: str) -> None:
+    violation = _parse_line(line)
+    assert violation.code in CODES and str(violation) == line
+    assert violation.subject.startswith("K-001 pasangan")
+
+
+def test_malformed_patrols_are_named_not_a_traceback(town: tuple) -> None:
+    scenario, graph, plan, _ = town
+    edited = copy.deepcopy(plan)
+    stop = {"tps_id": "X", "visit": 1, "arrival_s": 0, "start_s": "07:00", "departure_s": 0}
+    route = {"vehicle_id": "v", "post_id": "polsek_timur", "vehicle_type": "car"}
+    route |= {"start_s": 0, "end_s": 0, "stops": [stop], "geometry": [[WEST, SOUTH, 0]]}
+    kpis = {"required_visits": 0, "performed_visits": 0, "coverage": 1.0, "vehicles_used": 1}
+    edited["patrols"] = {"routes": [route], "dropped": [], "kpis": kpis}
+    edited["officer_pairs"] = [{"group_id": "K", "pair_no": 1, "officers": "nobody"}]
+    found = validate_plan(scenario, graph, edited)
+    assert codes(found) == {"plan_malformed"}
+    named = " ".join(v.text_en for v in found)
+    for where in ("patrols.routes[0].stops[0].start_s", "geometry[0]", "officer_pairs[0]"):
+        assert where in named, named
 
 
 # --- one broken rule at a time ---------------------------------------------------------
@@ -521,21 +559,212 @@ def test_malformed_plan_files(town: tuple, tmp_path: Path) -> None:
         validate_plan_files(folder / "scenario.toml", broken)
 
 
-# --- Kota Malang -----------------------------------------------------------------------
+# --- Kota Malang: patrols and named pairs ----------------------------------------------
+
+Demo = tuple[Scenario, nx.MultiDiGraph, dict[str, Any], Path]
+
+
+@pytest.fixture(scope="module")
+def malang_demo(malang_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The 150-TPS Kota Malang demo (seed 4), planned once: scenario, graph, plan, folder."""
+    from planner.demo import run_demo
+
+    folder = tmp_path_factory.mktemp("malang_demo")
+    result = run_demo(folder, data_dir=malang_dir, tps=150, seed=4)
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    return result.scenario, result.roads.graph, plan, folder
+
+
+def seconds_of(clock: str) -> int:
+    """Seconds after midnight of an ``HH:MM`` clock string."""
+    hours, minutes = clock.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+def patrol_rules(plan: dict[str, Any]) -> dict[str, Any]:
+    """The patrol rules the plan records."""
+    return plan["scenario"]["rules"]["patrol"]
+
+
+def visits_needed(plan: dict[str, Any], scenario: Scenario) -> dict[str, int]:
+    """TPS id -> the visits its risk category needs."""
+    visits = patrol_rules(plan)["visits"]
+    return {t: visits[r] for t, r in risk_of(scenario).items()}
+
+
+def all_stops(plan: dict[str, Any]) -> list[tuple[dict[str, Any], int, dict[str, Any]]]:
+    """Every (route, stop index, stop) of the patrols."""
+    return [(r, i, s) for r in plan["patrols"]["routes"] for i, s in enumerate(r["stops"])]
 
 
 @pytest.mark.malang
-def test_malang_demo_plan_is_valid(malang_dir: Path, tmp_path: Path) -> None:
-    from planner.demo import run_demo
-
-    result = run_demo(tmp_path, data_dir=malang_dir, tps=150, seed=3)
-    plan_file = tmp_path / "plan.json"
-    if not plan_file.exists():
-        roads = result.roads
-        assignment = assign_guards(result.scenario, roads, seed=0)
-        reserve = plan_reserve(result.scenario, roads)
-        write_plan(plan_file, plan_document(result.scenario, roads, assignment, reserve, 0))
-    plan = json.loads(plan_file.read_text(encoding="utf-8"))
+def test_malang_demo_plan_is_valid(malang_demo: Demo) -> None:
+    scenario, graph, plan, folder = malang_demo
     assert plan["kpis"]["tps"] == 150 and plan["groups"]
-    found = validate_plan_files(tmp_path / "scenario.toml", plan_file)
+    assert plan["patrols"]["routes"] and plan["officer_pairs"] and scenario.roster is not None
+    assert validate_plan(scenario, graph, plan) == []
+    found = validate_plan_files(folder / "scenario.toml", folder / "plan.json")
     assert found == [], "\n".join(map(str, found))
+
+
+@pytest.mark.malang
+def test_plan_files_recheck_the_named_pairs_against_the_roster(
+    malang_demo: Demo, tmp_path: Path
+) -> None:
+    _, _, plan, folder = malang_demo
+    edited = copy.deepcopy(plan)
+    edited["officer_pairs"][0]["officers"][0]["nrp"] = "99999999"
+    broken = tmp_path / "plan.json"
+    broken.write_text(json.dumps(edited), encoding="utf-8")
+    found = validate_plan_files(folder / "scenario.toml", broken)
+    assert "unknown_nrp" in codes(found)
+    pair = edited["officer_pairs"][0]
+    hit = next(v for v in found if v.code == "unknown_nrp")
+    assert hit.subject == f"{pair['group_id']} pasangan {pair['pair_no']}"
+    assert "99999999" in hit.text_id and "not on the roster" in hit.text_en
+
+
+@pytest.mark.malang
+def test_patrol_stop_outside_the_visit_window(malang_demo: Demo) -> None:
+    def change(plan: dict, scenario: Scenario) -> None:
+        need = visits_needed(plan, scenario)
+        route = next(r for r in plan["patrols"]["routes"] if need[r["stops"][-1]["tps_id"]] == 1)
+        stop = route["stops"][-1]
+        back = route["end_s"] - stop["departure_s"]
+        stop["start_s"] = seconds_of(patrol_rules(plan)["visit_end"]) + 60
+        stop["departure_s"] = stop["start_s"] + round(patrol_rules(plan)["service_min"] * 60)
+        route["end_s"] = stop["departure_s"] + back
+
+    assert corrupt(malang_demo, change) == {"patrol_outside_window"}
+
+
+@pytest.mark.malang
+def test_patrol_visits_of_a_tps_too_close(malang_demo: Demo) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        gap = round(patrol_rules(plan)["min_gap_min"] * 60)
+        starts: dict[str, list[int]] = {}
+        for _, _, stop in all_stops(plan):
+            starts.setdefault(stop["tps_id"], []).append(stop["start_s"])
+        for _, _, stop in all_stops(plan):
+            earlier = [s for s in starts[stop["tps_id"]] if s < stop["start_s"]]
+            if not earlier:
+                continue
+            shift = stop["start_s"] - (max(earlier) + gap) + 60
+            if stop["start_s"] - stop["arrival_s"] >= shift:  # it waited for the gap: wait less
+                stop["start_s"] -= shift
+                stop["departure_s"] -= shift
+                return
+        raise AssertionError("no visit waits for the gap to an earlier one")
+
+    assert corrupt(malang_demo, change) == {"patrol_visits_too_close"}
+
+
+@pytest.mark.malang
+def test_patrol_arrival_sooner_than_the_roads_allow(malang_demo: Demo) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        route, i, stop = next(
+            (r, i, s)
+            for r, i, s in all_stops(plan)
+            if i > 0 and s["arrival_s"] - r["stops"][i - 1]["departure_s"] >= 60
+        )
+        stop["arrival_s"] = route["stops"][i - 1]["departure_s"] + 10
+
+    assert corrupt(malang_demo, change) == {"patrol_arrival_too_early"}
+
+
+@pytest.mark.malang
+def test_patrol_route_not_ending_at_its_post(malang_demo: Demo) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        geometry = plan["patrols"]["routes"][0]["geometry"]
+        lon, lat = geometry[-1]
+        geometry.append([lon + 0.001, lat])  # about 110 m on
+
+    assert corrupt(malang_demo, change) == {"patrol_not_at_post"}
+
+
+@pytest.mark.malang
+def test_required_visit_neither_performed_nor_dropped(malang_demo: Demo) -> None:
+    def change(plan: dict, scenario: Scenario) -> None:
+        need = visits_needed(plan, scenario)
+        route = next(r for r in plan["patrols"]["routes"] if len(r["stops"]) >= 3)
+        stop = next(s for s in route["stops"][1:-1] if need[s["tps_id"]] == 1)
+        route["stops"].remove(stop)  # the legs around it stay feasible (shortest paths)
+        kpis = plan["patrols"]["kpis"]
+        kpis["performed_visits"] -= 1
+        kpis["coverage"] = round(kpis["performed_visits"] / kpis["required_visits"], 4)
+        plan["kpis"]["patrol_coverage"] = kpis["coverage"]
+
+    assert corrupt(malang_demo, change) == {"patrol_visit_missing"}
+
+
+@pytest.mark.malang
+def test_required_visit_both_performed_and_dropped(malang_demo: Demo) -> None:
+    def change(plan: dict, scenario: Scenario) -> None:
+        _, _, stop = all_stops(plan)[0]
+        tps = stop["tps_id"]
+        entry = {"tps_id": tps, "visit": stop["visit"], "kecamatan": kecamatan_of(scenario)[tps]}
+        plan["patrols"]["dropped"].append(entry | {"reason_id": "-", "reason_en": "-"})
+
+    assert corrupt(malang_demo, change) == {"patrol_visit_performed_and_dropped"}
+
+
+@pytest.mark.malang
+def test_more_vehicles_of_a_type_than_the_post_has(malang_demo: Demo) -> None:
+    scenario, graph, plan, _ = malang_demo
+    route = plan["patrols"]["routes"][0]
+    post, kind = route["post_id"], route["vehicle_type"]
+    used = sum(
+        r["post_id"] == post and r["vehicle_type"] == kind for r in plan["patrols"]["routes"]
+    )
+    column = {"car": "cars", "motorbike": "motorbikes"}[kind]
+    posts = scenario.posts.copy()
+    posts.loc[posts["post_id"] == post, column] = used - 1
+    fewer = dataclasses.replace(scenario, posts=posts)
+    found = validate_plan(fewer, graph, plan)
+    assert codes(found) == {"patrol_too_many_vehicles"}
+    assert [v.subject for v in found] == [post]
+
+
+@pytest.mark.malang
+def test_named_officer_used_twice(malang_demo: Demo) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        officers = [(p, o) for p in plan["officer_pairs"] for o in p["officers"]]
+        for (pair_a, a), (pair_b, b) in itertools.combinations(officers, 2):
+            if pair_a is not pair_b and (a["unit"], a["rank"]) == (b["unit"], b["rank"]):
+                pair_b["officers"][pair_b["officers"].index(b)] = dict(a)
+                return
+        raise AssertionError("no two pairs with officers of one unit and rank")
+
+    assert corrupt(malang_demo, change) == {"nrp_reused"}
+
+
+@pytest.mark.malang
+def test_named_pair_without_a_senior(malang_demo: Demo) -> None:
+    def change(plan: dict, scenario: Scenario) -> None:
+        roster = scenario.roster
+        assert roster is not None
+        is_senior = dict(zip(roster["nrp"], roster["senior"], strict=True))
+        named = {o["nrp"] for p in plan["officer_pairs"] for o in p["officers"]}
+        pair = next(
+            p for p in plan["officer_pairs"] if sum(is_senior[o["nrp"]] for o in p["officers"]) == 1
+        )
+        senior = next(o for o in pair["officers"] if is_senior[o["nrp"]])
+        spare = roster[
+            (roster["unit"] == senior["unit"]) & ~roster["senior"] & ~roster["nrp"].isin(named)
+        ].iloc[0]
+        fields = ("nrp", "name", "rank", "unit", "phone")
+        pair["officers"][pair["officers"].index(senior)] = {f: str(spare[f]) for f in fields}
+
+    assert corrupt(malang_demo, change) == {"pair_without_senior"}
+
+
+@pytest.mark.malang
+def test_patrol_plan_of_other_patrol_rules(malang_demo: Demo) -> None:
+    scenario, graph, plan, _ = malang_demo
+    patrol = dataclasses.replace(scenario.rules.patrol, min_gap_min=200.0)
+    other = dataclasses.replace(scenario, rules=dataclasses.replace(scenario.rules, patrol=patrol))
+    found = validate_plan(other, graph, plan)
+    assert codes(found) == {"rules_mismatch", "patrol_visits_too_close"}
+    assert [v.subject for v in found if v.code == "rules_mismatch"] == [
+        "scenario.rules.patrol.min_gap_min"
+    ]

@@ -1,0 +1,270 @@
+"""Patrol routes on the synthetic grid city: rules, timing, geometry, dropping, determinism."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from planner.patrols import (
+    NO_POLSEK,
+    NO_ROUTE,
+    NO_VEHICLES,
+    PatrolResult,
+    _visit_labels,
+    plan_patrols,
+    post_problems,
+    seconds,
+)
+from planner.rules import RiskCategory, load_rules
+from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
+from planner.snap import SnappedPoints
+from planner.vrp import solve_vrp
+from planner.vrp_check import check_vrp_solution
+from tests.city import city_report, grid_city, node_point, write_tps
+
+ALPHA_RISKS = ["kurang rawan", "rawan", "sangat rawan", "khusus", "kurang rawan", "rawan"]
+ALPHA_NODES = [3, 9, 14, 20, 27, 33]
+TPS_ROWS = [
+    ("Alpha", "Satu", n + 1, *node_point(node), risk)
+    for n, (node, risk) in enumerate(zip(ALPHA_NODES, ALPHA_RISKS, strict=True))
+] + [
+    ("Beta", "Dua", 1, *node_point(30), "rawan"),
+    ("Gamma", "Tiga", 1, *node_point(5), "kurang rawan"),
+]
+# post_id, kind, kecamatan, grid node, cars, motorbikes
+POSTS = [
+    ("polresta", "polresta", "Klojen", 0, 2, 4),
+    ("polsek_a", "polsek", "Alpha", 7, 1, 1),
+    ("polsek_b", "polsek", "Beta", 28, 0, 0),
+]
+SPEED = {"car": "car_speed_factor", "motorbike": "motorbike_speed_factor"}
+
+
+def write_posts_with_vehicles(path: Path, rows: list[tuple[str, str, str, int, int, int]]) -> Path:
+    """Posts (post_id, kind, kecamatan, grid node, cars, motorbikes) as a planner's CSV."""
+    lines = ["post_id,name,kind,kecamatan,latitude,longitude,polri,cars,motorbikes"]
+    for post_id, kind, kecamatan, node, cars, motorbikes in rows:
+        lat, lon = node_point(node)
+        lines.append(f"{post_id},{post_id},{kind},{kecamatan},{lat},{lon},20,{cars},{motorbikes}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def city(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tuple[Scenario, RoadContext]:
+    """The grid city scenario, placed on its roads."""
+    rules = load_rules(overrides or {})
+    tps = write_tps(tmp_path / "tps.csv", TPS_ROWS)
+    posts = write_posts_with_vehicles(tmp_path / "posts.csv", POSTS)
+    scenario = load_scenario(tps, posts, rules)
+    graph = grid_city(rules)
+    return scenario, place_on_network(scenario, graph, city_report(graph))
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, RoadContext, PatrolResult]:
+    """The default-rules plan of the grid city."""
+    scenario, roads = city(tmp_path_factory.mktemp("patrols"))
+    return scenario, roads, plan_patrols(scenario, roads, workers=1)
+
+
+SHORT_SHIFT = {"patrol": {"shift_end": "09:00", "service_min": 30, "min_gap_min": 30}}
+"""Each vehicle fits three 30-minute visits before it must be back at 09:00: six
+slots for the six khusus / sangat rawan visits of Alpha, none for the others."""
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, RoadContext, PatrolResult]:
+    """The grid city planned with a shift too short for all visits."""
+    scenario, roads = city(tmp_path_factory.mktemp("short"), SHORT_SHIFT)
+    return scenario, roads, plan_patrols(scenario, roads, workers=1)
+
+
+@pytest.fixture(params=["planned", "short"])
+def plan(request: pytest.FixtureRequest) -> tuple[Scenario, RoadContext, PatrolResult]:
+    """Both plans, for the checks every plan must pass."""
+    return request.getfixturevalue(request.param)
+
+
+def test_both_vehicle_types_are_exercised(planned, short) -> None:
+    types = {r.vehicle_type for _, _, result in (planned, short) for r in result.routes}
+    assert types == {"car", "motorbike"}
+
+
+def test_routes_start_and_end_at_their_post_within_shift_and_windows(plan) -> None:
+    scenario, roads, result = plan
+    patrol = scenario.rules.patrol
+    assert result.routes, "no patrol route at all"
+    assert len({r.vehicle_id for r in result.routes}) == len(result.routes)
+    post_of = dict(zip(roads.post_points.ids, range(len(roads.post_points)), strict=True))
+    for route in result.routes:
+        assert route.post_id == "polsek_a"
+        assert route.vehicle_id.startswith("polsek_a-")
+        post = post_of[route.post_id]
+        here = (
+            round(float(roads.post_points.lon[post]), 6),
+            round(float(roads.post_points.lat[post]), 6),
+        )
+        assert route.geometry[0] == here and route.geometry[-1] == here
+        assert (
+            seconds(patrol.shift_start) <= route.start_s < route.end_s <= seconds(patrol.shift_end)
+        )
+        assert route.end_s - route.start_s <= patrol.max_route_hours * 3600
+        for stop in route.stops:
+            assert seconds(patrol.visit_start) <= stop.start_s <= seconds(patrol.visit_end)
+            assert stop.arrival_s <= stop.start_s
+            assert stop.departure_s == stop.start_s + round(patrol.service_min * 60)
+        tps_index = {t: i for i, t in enumerate(roads.tps_points.ids)}
+        geometry = set(route.geometry)
+        for stop in route.stops:
+            k = tps_index[stop.tps_id]
+            point = (
+                round(float(roads.tps_points.lon[k]), 6),
+                round(float(roads.tps_points.lat[k]), 6),
+            )
+            assert point in geometry, f"{stop.tps_id} is off its route's geometry"
+
+
+def test_arrivals_follow_router_travel_times_over_vehicle_speed(plan) -> None:
+    scenario, roads, result = plan
+    points = SnappedPoints.concat(roads.post_points, roads.tps_points)
+    matrix = roads.router.matrix(points)  # recomputed here, not taken from the solver
+    where = {point_id: i for i, point_id in enumerate(points.ids)}
+    for route in result.routes:
+        factor = getattr(scenario.rules.patrol, SPEED[route.vehicle_type])
+
+        def leg(a: str, b: str, factor: float = factor) -> int:
+            return math.ceil(round(float(matrix[where[a], where[b]])) / factor)
+
+        here, clock = route.post_id, route.start_s
+        for stop in route.stops:
+            assert stop.arrival_s == clock + leg(here, stop.tps_id), (route.vehicle_id, stop)
+            here, clock = stop.tps_id, stop.departure_s
+        assert route.end_s == clock + leg(here, route.post_id)  # reported end = back at post
+        first = route.stops[0]
+        assert first.arrival_s == first.start_s  # leaves the post just in time, no idle wait
+
+
+def test_visit_counts_and_spacing(plan) -> None:
+    scenario, _, result = plan
+    patrol = scenario.rules.patrol
+    starts: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for route in result.routes:
+        for stop in route.stops:
+            starts[stop.tps_id].append((stop.start_s, stop.visit))
+    dropped: dict[str, list[int]] = defaultdict(list)
+    for d in result.dropped:
+        dropped[d.tps_id].append(d.visit)
+    for row in scenario.tps.itertuples():
+        needed = patrol.visits[RiskCategory(row.risk)]
+        done = sorted(starts[row.tps_id])
+        assert [v for _, v in done] == list(range(1, len(done) + 1)), "visits numbered by time"
+        assert sorted(v for _, v in done) + sorted(dropped[row.tps_id]) == list(
+            range(1, needed + 1)
+        ), row.tps_id
+        for (a, _), (b, _) in itertools.pairwise(done):
+            assert b - a >= patrol.min_gap_min * 60, f"{row.tps_id} visits too close"
+
+
+def test_generous_shift_serves_every_visit_of_a_polsek_with_vehicles(planned) -> None:
+    scenario, _, result = planned
+    patrol = scenario.rules.patrol
+    served = [s for r in result.routes for s in r.stops]
+    alpha = scenario.tps[scenario.tps["kecamatan"] == "Alpha"]
+    assert not [d for d in result.dropped if d.kecamatan == "Alpha"]
+    assert len(served) == sum(patrol.visits[RiskCategory(r)] for r in alpha["risk"])
+    assert result.stats["polsek_a"]["status"] == "feasible"
+    assert result.stats["polsek_a"]["dropped"] == 0
+
+
+def test_polsek_without_vehicles_and_kecamatan_without_polsek(planned) -> None:
+    scenario, roads, result = planned
+    patrol = scenario.rules.patrol
+    assert [p.post_id for p in post_problems(scenario, roads)] == ["polsek_a"]
+    assert not [r for r in result.routes if r.post_id != "polsek_a"]
+    assert {s.tps_id for r in result.routes for s in r.stops} <= {
+        t for t in scenario.tps["tps_id"] if t.startswith("ALPHA")
+    }
+    reasons = {(d.tps_id, d.visit): (d.reason_id, d.reason_en) for d in result.dropped}
+    assert reasons == {
+        ("BETA-DUA-001", 1): NO_VEHICLES,
+        ("BETA-DUA-001", 2): NO_VEHICLES,
+        ("GAMMA-TIGA-001", 1): NO_POLSEK,
+    }
+    required = sum(patrol.visits[RiskCategory(r)] for r in scenario.tps["risk"])
+    assert result.required_visits == required  # their visits still count as required
+    assert result.coverage == pytest.approx(1 - 3 / required)
+
+
+def test_short_shift_drops_the_lowest_risk_visits(short) -> None:
+    scenario, _, result = short
+    weight = scenario.rules.assignment.risk_weight
+    risk = dict(zip(scenario.tps["tps_id"], scenario.tps["risk"], strict=True))
+    performed = [weight[RiskCategory(risk[s.tps_id])] for r in result.routes for s in r.stops]
+    solver_dropped = [d for d in result.dropped if d.reason_en == NO_ROUTE[1]]
+    lost = [weight[RiskCategory(risk[d.tps_id])] for d in solver_dropped]
+    assert solver_dropped and result.coverage < 1
+    assert max(lost) <= min(performed), (lost, performed)
+    assert len(performed) == 6 and set(performed) == {6}
+    assert {d.tps_id for d in solver_dropped} == {
+        t for t, r in risk.items() if t.startswith("ALPHA") and r in ("rawan", "kurang_rawan")
+    }
+    assert all(r.end_s <= seconds(scenario.rules.patrol.shift_end) for r in result.routes)
+
+
+def test_deterministic_mode_gives_identical_routes(planned) -> None:
+    scenario, roads, first = planned
+    again = plan_patrols(scenario, roads, workers=2)  # in worker processes this time
+    assert again.routes == first.routes
+    assert again.dropped == first.dropped
+    assert again.required_visits == first.required_visits
+
+
+def test_visit_labels_put_performed_copies_first() -> None:
+    problem = SimpleNamespace(stop_tps=("A", "A", "A", "B", "B"))
+    solution = SimpleNamespace(dropped=(0, 3))  # the solver kept A#2, A#3 and B#2
+    assert _visit_labels(problem, solution) == [3, 1, 2, 2, 1]  # type: ignore[arg-type]
+
+
+def test_single_instant_window_fits_one_visit_per_vehicle(tmp_path: Path) -> None:
+    overrides = {"patrol": {"visit_start": "07:00", "visit_end": "07:00", "min_gap_min": 30}}
+    scenario, roads = city(tmp_path, overrides)
+    result = plan_patrols(scenario, roads, workers=1)
+    served = [s for r in result.routes for s in r.stops]
+    assert all(s.start_s == seconds(scenario.rules.patrol.visit_start) for s in served)
+    assert len(served) <= 2  # one visit per vehicle fits a single-instant window
+    assert len(served) + len(result.dropped) == result.required_visits
+    assert np.isclose(result.coverage, len(served) / result.required_visits)
+
+
+def test_benchmark_export_reads_back_as_the_single_visit_core(tmp_path: Path, planned) -> None:
+    pytest.importorskip("vrplib")
+    from benchmarks.bench_patrols import export_patrol_instances, load_vrptw
+
+    scenario, roads, _ = planned
+    (path,) = export_patrol_instances(scenario, roads, tmp_path, "grid")
+    assert path.name == "malang-polsek_a-grid.vrp"
+    problem = load_vrptw(path).problem
+    alpha = [t for t in roads.tps_points.ids if t.startswith("ALPHA")]
+    assert len(problem.stops) == len(alpha)  # one visit per TPS, repeats left out
+    assert len(problem.vehicles) == 2
+    assert {v.vehicle_type.speed_factor for v in problem.vehicles} == {1.0}
+    patrol = scenario.rules.patrol
+    origin = seconds(patrol.shift_start)
+    window = (seconds(patrol.visit_start) - origin, seconds(patrol.visit_end) - origin)
+    assert {s.windows for s in problem.stops} == {(window,)}
+    assert {s.service for s in problem.stops} == {round(patrol.service_min * 60)}
+    points = SnappedPoints.concat(
+        roads.post_points.subset([roads.post_points.ids.index("polsek_a")]),
+        roads.tps_points.subset([roads.tps_points.ids.index(t) for t in alpha]),
+    )
+    expected = np.rint(roads.router.matrix(points)).astype(np.int64)
+    assert np.array_equal(problem.travel_time, expected)
+    solution = solve_vrp(problem, deterministic=True, solution_limit=100)
+    assert solution.status == "feasible" and not check_vrp_solution(problem, solution)
