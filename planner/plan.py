@@ -205,8 +205,8 @@ def patrols_document(patrols: PatrolResult) -> dict[str, Any]:
                 "tps_id": d.tps_id,
                 "visit": d.visit,
                 "kecamatan": d.kecamatan,
-                "reason_id": "tidak muat dalam rute patroli mana pun pada jam pemungutan suara",
-                "reason_en": "fits no patrol route within the voting hours",
+                "reason_id": d.reason_id,
+                "reason_en": d.reason_en,
             }
             for d in patrols.dropped
         ],
