@@ -8,14 +8,13 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import vrplib
 
-from benchmarks.bench_vrp import Instance, solve_with_pyvrp
+from benchmarks.bench_vrp import Instance, solve_ours, solve_with_pyvrp
 from planner.patrols import post_problems, seconds
 from planner.scenario import RoadContext, Scenario
 from planner.snap import SnappedPoints
@@ -26,7 +25,6 @@ from planner.vrp import (
     VehicleType,
     VrpProblem,
     fleet,
-    solve_vrp,
 )
 from planner.vrp_check import check_vrp_solution
 
@@ -178,15 +176,7 @@ def load_vrptw(path: Path) -> Instance:
 def measure(instance: Instance, args: argparse.Namespace) -> tuple[float, float, bool, bool, str]:
     """(ours, PyVRP, ours feasible, PyVRP feasible, table row) for one instance."""
     problem = instance.problem
-    clock = time.perf_counter()
-    solution = solve_vrp(
-        problem,
-        time_limit_s=args.time_limit,
-        seed=args.seed,
-        first_solution=args.first_solution,
-        metaheuristic=args.metaheuristic,
-    )
-    wall = time.perf_counter() - clock
+    solution, wall = solve_ours(problem, args)
     ours_ok = solution.status == "feasible" and not check_vrp_solution(problem, solution)
     ours = float(solution.cost) if ours_ok else math.nan
     theirs = math.nan if args.no_pyvrp else solve_with_pyvrp(instance, args.time_limit, args.seed)
