@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from planner._group_mip import OfficerMip
 from planner._groups import (
     Groups,
     KecamatanProblem,
@@ -27,6 +28,8 @@ from planner._groups import (
     ration_groups,
 )
 from planner._lp_bound import lp_relaxation_bound
+
+_LNS_WORKERS = 4  # CP-SAT sub-solvers, interleaved in deterministic batches
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "optimal",
@@ -46,6 +49,8 @@ class SolverSettings:
     deterministic: bool
     seed: int
     balance_weight_s: float
+    mip_time_limit_s: float
+    mip_node_limit: int
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,16 @@ def solve_kecamatan(problem: KecamatanProblem, settings: SolverSettings) -> Keca
     start = sum(int(problem.officers[m].max()) for _, m in model.groups)
     stats.append(
         model.optimise(
-            "officers", model.officers(), known_bound=known_bound, step=step, start_value=start
+            "officers",
+            model.officers(),
+            known_bound=known_bound,
+            step=step,
+            start_value=start,
+            use_lp=rationed,
         )
     )
+    if not rationed:
+        stats[-1] = model.probe_officers(stats[-1], step)
     officers_bound = math.ceil(stats[-1].best_bound - 1e-6)
     model.add(model.officers() <= round(stats[-1].objective))
     stats.append(model.improve_travel())
@@ -174,6 +186,7 @@ class GroupModel:
         known_bound: float | None = None,
         step: int = 1,
         start_value: float | None = None,
+        use_lp: bool = True,
     ) -> StageStats:
         """Solve with ``objective`` from the current groups; bound by CP-SAT and the LP.
 
@@ -186,7 +199,7 @@ class GroupModel:
             self.model.maximize(objective)
         else:
             self.model.minimize(objective)
-        best = self._proven_bound(maximise, known_bound, step, start_value)
+        best = self._proven_bound(maximise, known_bound, step, start_value, use_lp)
         if best is not None:
             self.model.add(objective <= best if maximise else objective >= best)
             if start_value is not None and start_value == best:
@@ -197,14 +210,19 @@ class GroupModel:
             self.model.add_hint(var, pair in chosen)
         solver = cp_model.CpSolver()
         params = solver.parameters
-        params.num_workers = 1
+        # Large neighbourhood search from the current groups; interleaved batches
+        # make it deterministic for a given number of workers.
+        params.num_workers = _LNS_WORKERS
+        params.interleave_search = True
+        params.use_lns_only = True
         params.random_seed = self.settings.seed
         params.relative_gap_limit = self.settings.relative_gap
+        effort = self.settings.time_limit_s * max(1.0, len(self.y) / 100)  # per 100 TPS
         if self.settings.deterministic:
-            params.max_deterministic_time = self.settings.time_limit_s
-            params.max_time_in_seconds = 2 * self.settings.time_limit_s
+            params.max_deterministic_time = effort
+            params.max_time_in_seconds = 2 * effort
         else:
-            params.max_time_in_seconds = self.settings.time_limit_s
+            params.max_time_in_seconds = effort
         status = solver.solve(self.model)
         solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if not solved and start_value is None:
@@ -230,14 +248,19 @@ class GroupModel:
         return self._stats(stage, value, bound, solver.wall_time, STATUS_NAMES.get(status, ""))
 
     def _proven_bound(
-        self, maximise: bool, known_bound: float | None, step: int, start_value: float | None
+        self,
+        maximise: bool,
+        known_bound: float | None,
+        step: int,
+        start_value: float | None,
+        use_lp: bool,
     ) -> float | None:
         """The best of the known bound and the LP relaxation, rounded to the step.
 
         The LP is skipped when the known bound already matches the start.
         """
         bounds = [] if known_bound is None else [known_bound]
-        if not bounds or start_value != known_bound:
+        if use_lp and (not bounds or start_value != known_bound):
             lp = lp_relaxation_bound(self.model, 2 * self.settings.time_limit_s)
             bounds += [] if lp is None else [lp]
         if not bounds:
@@ -245,6 +268,35 @@ class GroupModel:
         if maximise:
             return math.floor(min(bounds) / step + 1e-9) * step
         return math.ceil(max(bounds) / step - 1e-9) * step
+
+    def probe_officers(self, found: StageStats, step: int) -> StageStats:
+        """Probe below the officers found with the HiGHS MIP: improve, or prove optimal.
+
+        Each probe asks for a plan with one step fewer officers; it stops when
+        the bound meets the plan, when a probe ends without an answer, or when
+        the time budget is spent.
+        """
+        start = time.perf_counter()
+        value = round(found.objective)
+        bound = math.ceil(found.best_bound / step - 1e-9) * step
+        mip = OfficerMip(self.problem, self.pairs) if value > bound else None
+        settings = self.settings
+        while mip is not None and value > bound:
+            budget = settings.mip_time_limit_s - (time.perf_counter() - start)
+            if budget <= 0:
+                break
+            if settings.deterministic:
+                budget = 2 * settings.mip_time_limit_s  # a safety net: nodes limit the search
+            probe = mip.probe(value - step, budget, settings.mip_node_limit, settings.seed)
+            bound = max(bound, math.ceil(probe.officers_bound / step - 1e-9) * step)
+            if probe.outcome == "unknown":
+                break
+            if probe.groups is not None:
+                self.groups = probe.groups
+                value = sum(int(self.problem.officers[m].max()) for _, m in self.groups)
+        status = found.status if value == round(found.objective) else "feasible"
+        wall_s = found.wall_s + time.perf_counter() - start
+        return self._stats("officers", value, bound, wall_s, status)
 
     def improve_travel(self) -> StageStats:
         """Stage 3: anchor local search with min-cost-flow allocation; LP bound for the gap."""

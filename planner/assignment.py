@@ -105,9 +105,11 @@ def assign_guards(
         deterministic=rules.assignment.deterministic,
         seed=seed,
         balance_weight_s=rules.assignment.balance_weight_s,
+        mip_time_limit_s=rules.assignment.mip_time_limit_s,
+        mip_node_limit=rules.assignment.mip_node_limit,
     )
     problems = kecamatan_problems(scenario, travel)
-    say(f"Menyusun kelompok jaga untuk {len(problems)} kecamatan (CP-SAT)")
+    say(f"Menyusun kelompok jaga untuk {len(problems)} kecamatan (CP-SAT, HiGHS)")
     solutions = _solve_all(problems, settings, workers)
     demand = {p.kecamatan: _officers_used(p, s) for p, s in zip(problems, solutions, strict=True)}
     allocation = allocate_officers(scenario, demand)

@@ -55,6 +55,8 @@ class AssignmentRules:
     time_limit_s: float
     relative_gap: float
     deterministic: bool
+    mip_time_limit_s: float
+    mip_node_limit: int
     senior_ranks: tuple[str, ...]
     risk_weight: Mapping[RiskCategory, int]
 
@@ -226,6 +228,8 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             time_limit_s=reader.number("assignment.time_limit_s", positive=True),
             relative_gap=reader.number("assignment.relative_gap"),
             deterministic=bool(reader.get("assignment.deterministic", True)),
+            mip_time_limit_s=reader.number("assignment.mip_time_limit_s", positive=True),
+            mip_node_limit=reader.integer("assignment.mip_node_limit", 1),
             senior_ranks=tuple(str(r).upper() for r in reader.get("assignment.senior_ranks", [])),
             risk_weight={
                 c: reader.integer(f"assignment.risk_weight.{c.value}", 1) for c in RiskCategory

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
+from planner._group_mip import OfficerMip
 from planner._groups import (
     KecamatanProblem,
     TravelObjective,
@@ -184,3 +185,42 @@ def test_lp_relaxation_bound_of_a_small_model() -> None:
     assert lp_relaxation_bound(model, 10) == pytest.approx(1.5)
     model.maximize(2 * x[0] + x[1] + 3)
     assert lp_relaxation_bound(model, 10) == pytest.approx(6.0)
+
+
+def _partitions(items: list[int]):
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for partition in _partitions(rest):
+        yield [[first], *partition]
+        for k in range(len(partition)):
+            yield [*partition[:k], [first, *partition[k]], *partition[k + 1 :]]
+
+
+def test_officer_mip_probes_match_brute_force_with_mixed_officers() -> None:
+    rng = np.random.default_rng(7)
+    points = rng.uniform(0, 100, size=(7, 2))
+    travel = np.linalg.norm(points[:, None] - points[None, :], axis=2)
+    problem = KecamatanProblem(
+        **{
+            **problem_of(travel, [2, 3, 3, 10, 10, 10, 10], limit=60.0).__dict__,
+            "officers": np.array([3, 2, 4, 2, 2, 2, 2]),
+        }
+    )
+    pairs = set(problem.allowed_pairs())
+
+    def cost(block: list[int]) -> float:
+        if not any(all((i, j) in pairs for i in block) for j in block):
+            return np.inf
+        return int(problem.officers[block].max())
+
+    best = min(sum(cost(b) for b in p) for p in _partitions(list(range(7))))
+    mip = OfficerMip(problem, sorted(pairs))
+    found = mip.probe(int(best), 10.0, 1000, 0)
+    assert found.outcome == "improved" and found.groups is not None
+    assert sum(cost(members) for _, members in found.groups) == best
+    assert sorted(i for _, m in found.groups for i in m) == list(range(7))
+    assert all((i, j) in pairs for j, m in found.groups for i in m)
+    none = mip.probe(int(best) - 1, 10.0, 1000, 0)
+    assert none.outcome == "none_better" and none.officers_bound == best
