@@ -2,11 +2,13 @@
 
 Stages: (1) most risk-weighted TPS covered, only when the officer budget
 binds; (2) fewest officers; (3) least anchor-to-TPS travel plus group-size
-imbalance with the earlier objectives fixed. Stages 1-2 are CP-SAT solves,
-warm-started from a greedy plan, bounded by CP-SAT, the LP relaxation (GLOP)
-and a capacity-counting bound. Stage 3 moves anchors by local search with
-each anchor set allocated exactly by min-cost flow, bounded by the LP
-relaxation of the same CP-SAT model.
+imbalance with the earlier objectives fixed. Stages 1-2 are CP-SAT large
+neighbourhood searches warm-started from a greedy plan. Stage 2 is bounded by
+a capacity-counting bound and then probed with the HiGHS MIP
+(:mod:`planner._group_mip`), which improves the plan or proves it optimal;
+stage 1 by the LP relaxation (HiGHS through SciPy). Stage 3 moves anchors by
+local search with each anchor set allocated exactly by min-cost flow, bounded
+by the LP relaxation of the same CP-SAT model.
 """
 
 from __future__ import annotations
@@ -118,8 +120,7 @@ def solve_kecamatan(problem: KecamatanProblem, settings: SolverSettings) -> Keca
 class GroupModel:
     """The CP-SAT model of one kecamatan and its current best groups.
 
-    All constraints are linear so that the LP relaxation (GLOP) bounds every
-    stage besides CP-SAT's own bound.
+    All constraints are linear so that the LP relaxation bounds the stages.
     """
 
     def __init__(self, problem: KecamatanProblem, settings: SolverSettings):

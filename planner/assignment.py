@@ -7,7 +7,8 @@ categories; every TPS of a group lies within the travel-time limit of the
 anchor on the road network (by motorbike); a group never spans two kecamatan
 (optionally two kelurahan).
 
-The model is solved per kecamatan (Polsek area), in parallel, in stages:
+The model is solved per kecamatan (Polsek area), in parallel, in stages
+(CP-SAT large neighbourhood search, HiGHS MIP probes for the officer count):
 (1) most risk-weighted TPS covered, only when the officer budget binds;
 (2) fewest officers; (3) least anchor-to-TPS travel plus group-size imbalance
 with the earlier objectives fixed. Officers come from the kecamatan's Polsek;
