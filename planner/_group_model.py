@@ -271,11 +271,10 @@ class GroupModel:
         return math.ceil(max(bounds) / step - 1e-9) * step
 
     def probe_officers(self, found: StageStats, step: int) -> StageStats:
-        """Probe below the officers found with the HiGHS MIP: improve, or prove optimal.
+        """Probe at the bound with the HiGHS MIP: a plan there is optimal, none raises the bound.
 
-        Each probe asks for a plan with one step fewer officers; it stops when
-        the bound meets the plan, when a probe ends without an answer, or when
-        the time budget is spent.
+        Probing stops when the bound meets the plan, when a probe ends without
+        an answer, or when the time budget is spent.
         """
         start = time.perf_counter()
         value = round(found.objective)
@@ -288,7 +287,7 @@ class GroupModel:
                 break
             if settings.deterministic:
                 budget = 2 * settings.mip_time_limit_s  # a safety net: nodes limit the search
-            probe = mip.probe(value - step, budget, settings.mip_node_limit, settings.seed)
+            probe = mip.probe(bound, budget, settings.mip_node_limit, settings.seed)
             bound = max(bound, math.ceil(probe.officers_bound / step - 1e-9) * step)
             if probe.outcome == "unknown":
                 break
