@@ -27,6 +27,7 @@ from planner._groups import (
     ration_groups,
 )
 from planner._lp_bound import lp_relaxation_bound
+from planner.progress import Report, Throttle, no_report
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "optimal",
@@ -35,6 +36,14 @@ STATUS_NAMES = {
     cp_model.MODEL_INVALID: "invalid",
     cp_model.UNKNOWN: "unknown",
 }
+
+STAGE_NAMES = {"coverage": "cakupan", "officers": "personel", "travel": "waktu tempuh"}
+"""Stage names as progress lines show them."""
+
+
+LP_ITERATIONS_PER_S = 2000
+"""Simplex iterations the LP bounds get per second of time limit in deterministic mode
+(about what HiGHS does per second on these models on the project's machines)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,14 @@ class SolverSettings:
     deterministic: bool
     seed: int
     balance_weight_s: float
+
+    def lp_bound(self, model: cp_model.CpModel) -> float | None:
+        """The LP relaxation bound within twice the time limit, in iterations when
+        deterministic (so that the same inputs give the same bound on any machine)."""
+        if self.deterministic:
+            iterations = round(2 * self.time_limit_s * LP_ITERATIONS_PER_S)
+            return lp_relaxation_bound(model, None, iterations)
+        return lp_relaxation_bound(model, 2 * self.time_limit_s)
 
 
 @dataclass(frozen=True)
@@ -72,9 +89,16 @@ class KecamatanSolution:
     officers_bound: int
 
 
-def solve_kecamatan(problem: KecamatanProblem, settings: SolverSettings) -> KecamatanSolution:
-    """Solve one kecamatan's assignment in stages."""
-    model = GroupModel(problem, settings)
+def solve_kecamatan(
+    problem: KecamatanProblem, settings: SolverSettings, report: Report = no_report
+) -> KecamatanSolution:
+    """Solve one kecamatan's assignment in stages, reporting each stage's best and bound."""
+    model = GroupModel(problem, settings, report)
+    report(
+        f"{problem.kecamatan}: {len(problem.tps_ids)} TPS, {len(model.pairs):,} pasangan "
+        f"TPS-pos jaga yang mungkin, {len(model.model.proto.variables):,} variabel",
+        detail=True,
+    )
     stats: list[StageStats] = []
     rationed = problem.officer_budget is not None
     if rationed:
@@ -110,9 +134,12 @@ class GroupModel:
     stage besides CP-SAT's own bound.
     """
 
-    def __init__(self, problem: KecamatanProblem, settings: SolverSettings):
+    def __init__(
+        self, problem: KecamatanProblem, settings: SolverSettings, report: Report = no_report
+    ):
         self.problem = problem
         self.settings = settings
+        self.report = report
         self.model = cp_model.CpModel()
         n = len(problem.tps_ids)
         self.pairs = problem.allowed_pairs()
@@ -202,10 +229,12 @@ class GroupModel:
         params.relative_gap_limit = self.settings.relative_gap
         if self.settings.deterministic:
             params.max_deterministic_time = self.settings.time_limit_s
-            params.max_time_in_seconds = 2 * self.settings.time_limit_s
         else:
             params.max_time_in_seconds = self.settings.time_limit_s
-        status = solver.solve(self.model)
+        callback = None
+        if self.report is not no_report:
+            callback = _BestSoFar(self.report, self.problem.kecamatan, stage)
+        status = solver.solve(self.model, callback)
         solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if not solved and start_value is None:
             raise RuntimeError(
@@ -238,7 +267,7 @@ class GroupModel:
         """
         bounds = [] if known_bound is None else [known_bound]
         if not bounds or start_value != known_bound:
-            lp = lp_relaxation_bound(self.model, 2 * self.settings.time_limit_s)
+            lp = self.settings.lp_bound(self.model)
             bounds += [] if lp is None else [lp]
         if not bounds:
             return None
@@ -260,7 +289,7 @@ class GroupModel:
         cost, self.groups = improve_anchors(self.problem, self.pairs, self.groups, objective)
         expression = self._travel_expression(objective)
         self.model.minimize(expression)
-        bound = lp_relaxation_bound(self.model, 2 * self.settings.time_limit_s)
+        bound = self.settings.lp_bound(self.model)
         return self._stats(
             "travel",
             float(cost),
@@ -285,7 +314,7 @@ class GroupModel:
         self, stage: str, value: float, bound: float, wall_s: float, status: str
     ) -> StageStats:
         gap = abs(value - bound) / max(abs(value), 1e-9)
-        return StageStats(
+        stats = StageStats(
             kecamatan=self.problem.kecamatan,
             stage=stage,
             status="optimal" if gap < 1e-9 else status,
@@ -295,3 +324,30 @@ class GroupModel:
             wall_s=wall_s,
             variables=len(self.model.proto.variables),
         )
+        self.report(
+            f"{stats.kecamatan} [{STAGE_NAMES.get(stage, stage)}]: {value:,.0f} ({stats.status}), "
+            f"batas {bound:,.0f}, selisih {gap:.1%}"
+        )
+        self.report(
+            f"{stats.kecamatan} [{stage}]: status {stats.status}, objective {value:g}, "
+            f"bound {bound:g}, gap {gap:.4f}, {wall_s:.2f} s, {stats.variables:,} variables",
+            detail=True,
+        )
+        return stats
+
+
+class _BestSoFar(cp_model.CpSolverSolutionCallback):
+    """Reports CP-SAT's current best objective and bound, at most every two seconds."""
+
+    def __init__(self, report: Report, kecamatan: str, stage: str):
+        super().__init__()
+        self.report = report
+        self.label = f"{kecamatan} [{STAGE_NAMES.get(stage, stage)}]"
+        self.throttle = Throttle(2.0)
+
+    def on_solution_callback(self) -> None:
+        if self.throttle.due():
+            self.report(
+                f"{self.label}: terbaik sejauh ini {self.objective_value:,.0f}, "
+                f"batas {self.best_objective_bound:,.0f} ({self.wall_time:.0f} s)"
+            )
