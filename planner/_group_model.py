@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from planner import _cpsat
 from planner._groups import (
     Groups,
     KecamatanProblem,
@@ -234,7 +235,7 @@ class GroupModel:
         callback = None
         if self.report is not no_report:
             callback = _BestSoFar(self.report, self.problem.kecamatan, stage)
-        status = solver.solve(self.model, callback)
+        status = _cpsat.solve(solver, self.model, callback)
         solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if not solved and start_value is None:
             raise RuntimeError(

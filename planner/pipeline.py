@@ -128,12 +128,12 @@ class PlanResult:
                 ),
             ]
         verdict = (
-            f"{len(self.violations)} pelanggaran (violations)"
+            (f"{len(self.violations)}", "pelanggaran aturan (rule violations)")
             if self.violations
-            else "sah: semua aturan terpenuhi (valid)"
+            else ("sah", "semua aturan terpenuhi (valid: every rule holds)")
         )
         rows += [
-            ("Validator", verdict, ""),
+            ("Validator", *verdict),
             ("Benih acak (seed)", str(self.seed), ""),
             ("Waktu (elapsed)", f"{self.elapsed_s:.0f} s", ""),
         ]
