@@ -214,7 +214,7 @@ class GroupModel:
             self.model.maximize(objective)
         else:
             self.model.minimize(objective)
-        best = self._proven_bound(maximise, known_bound, step, start_value)
+        best = self._proven_bound(stage, maximise, known_bound, step, start_value)
         if best is not None:
             self.model.add(objective <= best if maximise else objective >= best)
             if start_value is not None and start_value == best:
@@ -234,7 +234,8 @@ class GroupModel:
             params.max_time_in_seconds = self.settings.time_limit_s
         callback = None
         if self.report is not no_report:
-            callback = _BestSoFar(self.report, self.problem.kecamatan, stage)
+            callback = _BestSoFar(self.report, self.problem.kecamatan, stage, start_value)
+            solver.best_bound_callback = callback.on_bound
         status = _cpsat.solve(solver, self.model, callback)
         solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if not solved and start_value is None:
@@ -260,7 +261,12 @@ class GroupModel:
         return self._stats(stage, value, bound, solver.wall_time, STATUS_NAMES.get(status, ""))
 
     def _proven_bound(
-        self, maximise: bool, known_bound: float | None, step: int, start_value: float | None
+        self,
+        stage: str,
+        maximise: bool,
+        known_bound: float | None,
+        step: int,
+        start_value: float | None,
     ) -> float | None:
         """The best of the known bound and the LP relaxation, rounded to the step.
 
@@ -268,13 +274,25 @@ class GroupModel:
         """
         bounds = [] if known_bound is None else [known_bound]
         if not bounds or start_value != known_bound:
-            lp = self.settings.lp_bound(self.model)
+            lp = self._lp_bound(stage)
             bounds += [] if lp is None else [lp]
         if not bounds:
             return None
         if maximise:
             return math.floor(min(bounds) / step + 1e-9) * step
         return math.ceil(max(bounds) / step - 1e-9) * step
+
+    def _lp_bound(self, stage: str) -> float | None:
+        """The LP relaxation bound of the current objective, reported with its time."""
+        start = time.perf_counter()
+        bound = self.settings.lp_bound(self.model)
+        found = "tidak selesai (not solved)" if bound is None else f"{bound:,.1f}"
+        self.report(
+            f"{self.problem.kecamatan} [{STAGE_NAMES.get(stage, stage)}]: batas relaksasi LP "
+            f"{found} ({time.perf_counter() - start:.1f} s)",
+            detail=bound is None,
+        )
+        return bound
 
     def improve_travel(self) -> StageStats:
         """Stage 3: anchor local search with min-cost-flow allocation; LP bound for the gap."""
@@ -290,7 +308,7 @@ class GroupModel:
         cost, self.groups = improve_anchors(self.problem, self.pairs, self.groups, objective)
         expression = self._travel_expression(objective)
         self.model.minimize(expression)
-        bound = self.settings.lp_bound(self.model)
+        bound = self._lp_bound("travel")
         return self._stats(
             "travel",
             float(cost),
@@ -338,17 +356,39 @@ class GroupModel:
 
 
 class _BestSoFar(cp_model.CpSolverSolutionCallback):
-    """Reports CP-SAT's current best objective and bound, at most every two seconds."""
+    """Reports CP-SAT's best objective and bound while it searches, at most every two seconds."""
 
-    def __init__(self, report: Report, kecamatan: str, stage: str):
+    def __init__(
+        self,
+        report: Report,
+        kecamatan: str,
+        stage: str,
+        best: float | None,
+        every_s: float = 2.0,
+    ):
         super().__init__()
         self.report = report
         self.label = f"{kecamatan} [{STAGE_NAMES.get(stage, stage)}]"
-        self.throttle = Throttle(2.0)
+        self.throttle = Throttle(every_s)
+        self.started = time.monotonic()
+        self.best = best
+        self.bound: float | None = None
 
     def on_solution_callback(self) -> None:
+        self.best = self.objective_value
+        self.bound = self.best_objective_bound
+        self._say()
+
+    def on_bound(self, bound: float) -> None:
+        """CP-SAT's ``best_bound_callback``: a better proven bound."""
+        self.bound = bound
+        self._say()
+
+    def _say(self) -> None:
         if self.throttle.due():
+            best = "-" if self.best is None else f"{self.best:,.0f}"
+            bound = "-" if self.bound is None else f"{self.bound:,.0f}"
             self.report(
-                f"{self.label}: terbaik sejauh ini {self.objective_value:,.0f}, "
-                f"batas {self.best_objective_bound:,.0f} ({self.wall_time:.0f} s)"
+                f"{self.label}: terbaik sejauh ini {best}, batas {bound} "
+                f"({time.monotonic() - self.started:.0f} s)"
             )

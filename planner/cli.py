@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("scenario", type=Path, metavar="SCENARIO.toml", help="berkas skenario")
     plan.add_argument("--out", required=True, type=Path, help="folder keluaran")
     _network_arguments(plan)
-    _solver_arguments(plan)
+    _plan_arguments(plan)
     _output_arguments(plan)
 
     demo = commands.add_parser("demo", help="skenario demo Kota Malang (Kota Malang demo)")
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--election", choices=["pilkada2024", "pemilu2024"], help="pemilu (default pilkada2024)"
     )
-    _solver_arguments(demo)
+    _plan_arguments(demo)
     _output_arguments(demo)
 
     check = commands.add_parser("check", help="periksa berkas masukan (validate input files)")
@@ -109,7 +109,9 @@ def _network_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _solver_arguments(parser: argparse.ArgumentParser) -> None:
+def _plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """The seed, the solvers' search limits and the language of maps and rosters."""
+    parser.add_argument("--lang", choices=["id", "en"], default="id", help="bahasa peta dan daftar")
     parser.add_argument("--seed", type=_positive(int, zero=True), help="benih acak (random seed)")
     parser.add_argument(
         "--time-limit",
@@ -136,7 +138,6 @@ def _solver_arguments(parser: argparse.ArgumentParser) -> None:
         help="berhenti menurut waktu jam, bukan upaya deterministik: hasil bisa berbeda "
         "antar-jalan (stop on wall time; runs may differ)",
     )
-    parser.add_argument("--lang", choices=["id", "en"], default="id", help="bahasa peta dan daftar")
 
 
 def _positive(kind: type, zero: bool = False) -> Any:

@@ -250,7 +250,7 @@ def _solve(
         f"({stats.solutions} solusi, {stats.wall_time_s:.1f} s)"
     )
     report(
-        f"Patroli {problem.post_id}: status {stats.solver_status}, objective {stats.objective}, "
+        f"Patroli {problem.post_id}: status {solution.status}, objective {stats.objective}, "
         f"{stats.solutions} solutions, {stats.wall_time_s:.2f} s, "
         f"travel {solution.travel_time} s",
         detail=True,

@@ -213,7 +213,18 @@ def plan_scenario(
 
 
 def refuse_overwriting_inputs(spec: ScenarioFile, out: Path) -> None:
-    """An :class:`InputError` when an output of ``out`` would replace an input file."""
+    """An :class:`InputError` when ``out`` is a file or an output would replace an input."""
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            [
+                Problem(
+                    str(out),
+                    "--out harus folder, bukan berkas",
+                    "--out must be a folder, not a file",
+                    column="--out",
+                )
+            ]
+        )
     inputs = {p.resolve() for p in (spec.tps, spec.posts, spec.roster) if p is not None}
     clashes = sorted(name for name in RESERVED_NAMES if (out / name).resolve() in inputs)
     if clashes:

@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 from planner import _cpsat
 from planner._atomic import STAGING_MARK, staged_folder
 from planner._errors import InputError
+from planner._group_model import _BestSoFar
 from planner._parallel import run_parallel
 from planner.progress import Progress
 from planner.rules import load_rules, solver_overrides
@@ -180,6 +181,25 @@ def test_ctrl_c_stops_a_cp_sat_search_and_reaches_the_caller() -> None:
     finally:
         timer.cancel()
     assert time.perf_counter() - start < 15, "CP-SAT swallowed Ctrl-C and searched on"
+
+
+def test_cp_sat_progress_reports_the_best_value_and_the_bound_while_searching() -> None:
+    model = cp_model.CpModel()
+    x = [model.new_int_var(0, 10, f"x{i}") for i in range(8)]
+    model.add(sum(x) <= 37)
+    model.add_all_different(x)
+    model.maximize(sum((i + 1) * v for i, v in enumerate(x)))
+    lines: list[str] = []
+    callback = _BestSoFar(
+        lambda text, *, detail=False: lines.append(text), "Klojen", "officers", None, every_s=0
+    )
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.best_bound_callback = callback.on_bound
+    assert _cpsat.solve(solver, model, callback) == cp_model.OPTIMAL
+    assert lines and all(line.startswith("Klojen [personel]: terbaik sejauh ini") for line in lines)
+    last = lines[-1]
+    assert f"terbaik sejauh ini {solver.objective_value:,.0f}" in last and "batas" in last
 
 
 # --- search limits from the command line ----------------------------------------------------

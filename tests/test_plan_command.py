@@ -132,6 +132,7 @@ def test_plan_prints_a_summary_and_logs_the_progress(planned: tuple[Path, Run]) 
         "Memuat jaringan jalan",
         "Waktu tempuh 40 x 40 TPS",
         "Klojen [personel]: 12",
+        "Klojen [waktu tempuh]: batas relaksasi LP",
         "batas",
         "Patroli polsek_klojen:",
         "semua aturan terpenuhi",
@@ -328,6 +329,8 @@ def test_an_output_over_an_input_is_refused(starter: Path, tmp_path: Path) -> No
     scenario.write_text(text, encoding="utf-8")
     result = run("plan", scenario, "--out", scenario.parent)
     assert result.code == 2 and "summary.json" in result.err and "--out" in result.err
+    result = run("plan", scenario, "--out", scenario)
+    assert result.code == 2 and "--out" in result.err and "Traceback" not in result.err
 
 
 # --- the whole Kota Malang demo through the console ------------------------------------------
