@@ -259,18 +259,6 @@ def run_scenario(
     without ``plan`` only the scenario, its copies and ``network.json`` are written.
     """
     start = time.perf_counter() if start is None else start
-    rules = spec.rules
-    seed = seed if seed is not None else spec.seed if spec.seed is not None else DEFAULT_SEED
-    if network is None and data_dir is None:
-        network, data_dir = spec.network, spec.data_dir
-    if loaded is None:
-        with progress.stage("Memuat jaringan jalan (loading the road network)"):
-            graph, report = resolve_network(rules, network=network, data_dir=data_dir)
-        for line in report.lines():
-            progress.info(line)
-        boundaries = find_boundaries(rules, network, data_dir, progress)
-    else:
-        graph, report, boundaries = loaded
     missing = [key for key in ("tps", "posts") if getattr(spec, key) is None]
     if missing:
         raise InputError(
@@ -283,6 +271,18 @@ def run_scenario(
                 )
             ]
         )
+    rules = spec.rules
+    seed = seed if seed is not None else spec.seed if spec.seed is not None else DEFAULT_SEED
+    if network is None and data_dir is None:
+        network, data_dir = spec.network, spec.data_dir
+    if loaded is None:
+        with progress.stage("Memuat jaringan jalan (loading the road network)"):
+            graph, report = resolve_network(rules, network=network, data_dir=data_dir)
+        for line in report.lines():
+            progress.info(line)
+        boundaries = find_boundaries(rules, network, data_dir, progress)
+    else:
+        graph, report, boundaries = loaded
     assert spec.tps is not None and spec.posts is not None
     with progress.stage("Memeriksa TPS, pos dan personel (validating the inputs)"):
         scenario = load_scenario(spec.tps, spec.posts, rules, spec.name, spec.roster)

@@ -17,7 +17,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from planner._atomic import atomic_path, write_text
+from planner._atomic import staged_folder, write_text
 from planner._data import MALANG_POSTS, data_path
 from planner._errors import InputError, Problem
 from planner.posts import load_posts
@@ -136,6 +136,7 @@ def write_starter(
     """Write the scenario and example inputs into ``folder``; the paths, scenario first.
 
     Existing files are an :class:`InputError` (nothing written) unless ``force``.
+    The files appear together (staged beside ``folder``), or none on Ctrl-C.
     """
     folder = Path(folder)
     files = [folder / n for n in (SCENARIO_NAME, TPS_NAME, POSTS_NAME, ROSTER_NAME)]
@@ -149,15 +150,13 @@ def write_starter(
             )
             for path in existing
         )
-    scenario, tps, posts, roster = files
-    write_text(scenario, scenario_template(data_dir, folder))
-    with atomic_path(tps) as tmp:
-        shutil.copyfile(data_path(EXAMPLE_TPS_FILE), tmp)
-    with atomic_path(posts) as tmp:
-        shutil.copyfile(data_path(MALANG_POSTS), tmp)
     frame = load_posts(data_path(MALANG_POSTS), load_rules()).frame
-    with atomic_path(roster) as tmp:
+    with staged_folder(folder) as stage:
+        scenario, tps, posts, roster = (stage / path.name for path in files)
+        write_text(scenario, scenario_template(data_dir, folder))
+        shutil.copyfile(data_path(EXAMPLE_TPS_FILE), tps)
+        shutil.copyfile(data_path(MALANG_POSTS), posts)
         synthetic_roster(
             frame[frame["post_id"] == EXAMPLE_POLSEK], EXAMPLE_SEED, SENIOR_SHARE
-        ).to_csv(tmp, index=False, encoding="utf-8")
+        ).to_csv(roster, index=False, encoding="utf-8")
     return files
