@@ -16,11 +16,14 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner import __version__
 from planner._errors import InputError, Problem
 from planner.progress import Progress
+
+if TYPE_CHECKING:
+    from planner.pipeline import PlanResult
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -77,11 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate",
         help="periksa rencana (validate a plan)",
+        usage="tps-planner validate [-h] [--scenario SCENARIO.toml] [--network NETWORK] "
+        "[--data-dir DATA_DIR] [--quiet] [--verbose] [SCENARIO.toml] PLAN.json",
         description="Periksa plan.json secara independen terhadap skenarionya: "
         "'validate PLAN.json' memakai scenario.toml di sebelahnya, "
         "'validate SCENARIO.toml PLAN.json' atau --scenario memakai skenario lain.",
     )
-    validate.add_argument("files", type=Path, nargs="+", metavar="[SCENARIO.toml] PLAN.json")
+    validate.add_argument(
+        "files", type=Path, nargs="+", metavar="PLAN.json", help="[SCENARIO.toml] PLAN.json"
+    )
     validate.add_argument("--scenario", type=Path, help="berkas skenario TOML")
     _network_arguments(validate)
     _output_arguments(validate)
@@ -212,7 +219,7 @@ def run_plan_command(args: argparse.Namespace, progress: Progress) -> int:
         lang=args.lang,
         progress=progress,
     )
-    return finish(result, args, progress)
+    return finish(result, args)
 
 
 def run_demo_command(args: argparse.Namespace, progress: Progress) -> int:
@@ -230,10 +237,10 @@ def run_demo_command(args: argparse.Namespace, progress: Progress) -> int:
         lang=args.lang,
         overrides=_overrides(args),
     )
-    return finish(result, args, progress)
+    return finish(result, args)
 
 
-def finish(result: Any, args: argparse.Namespace, progress: Progress) -> int:
+def finish(result: PlanResult, args: argparse.Namespace) -> int:
     """Say where the outputs are; 1 when TPS are uncovered or rules broken, else 0."""
     if not args.quiet:
         print(f"Keluaran ditulis ke (outputs in) {args.out}")
