@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+MALANG_POSTS = "malang_posts.csv"
+"""The Kota Malang Polresta and Polsek (approximate locations), shipped as an example."""
+
 
 def data_dir() -> Path:
     """The shipped ``data`` folder: inside an installed wheel, or the source tree's."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from planner import _cpsat
 from planner._group_mip import OfficerMip
 from planner._groups import (
     Groups,
@@ -30,6 +31,7 @@ from planner._groups import (
     ration_groups,
 )
 from planner._lp_bound import lp_relaxation_bound
+from planner.progress import Report, Throttle, no_report
 
 _LNS_WORKERS = 4  # CP-SAT sub-solvers, interleaved in deterministic batches
 
@@ -40,6 +42,20 @@ STATUS_NAMES = {
     cp_model.MODEL_INVALID: "invalid",
     cp_model.UNKNOWN: "unknown",
 }
+
+_PROBE_OUTCOMES = {
+    "improved": "rencana ditemukan (plan found)",
+    "none_better": "tidak ada, batas naik (none, the bound rises)",
+    "unknown": "belum terjawab dalam batas (no answer within the limits)",
+}
+
+STAGE_NAMES = {"coverage": "cakupan", "officers": "personel", "travel": "waktu tempuh"}
+"""Stage names as progress lines show them."""
+
+
+LP_ITERATIONS_PER_S = 2000
+"""Simplex iterations the LP bounds get per second of time limit in deterministic mode
+(about what HiGHS does per second on these models on the project's machines)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,18 @@ class SolverSettings:
     balance_weight_s: float
     mip_time_limit_s: float
     mip_node_limit: int
+
+    def effort(self, n_tps: int) -> float:
+        """Search effort for a kecamatan of ``n_tps`` TPS: the time limit per 100 TPS."""
+        return self.time_limit_s * max(1.0, n_tps / 100)
+
+    def lp_bound(self, model: cp_model.CpModel, n_tps: int) -> float | None:
+        """The LP relaxation bound within twice the effort, in iterations when
+        deterministic (so that the same inputs give the same bound on any machine)."""
+        if self.deterministic:
+            iterations = round(2 * self.effort(n_tps) * LP_ITERATIONS_PER_S)
+            return lp_relaxation_bound(model, None, iterations)
+        return lp_relaxation_bound(model, 2 * self.effort(n_tps))
 
 
 @dataclass(frozen=True)
@@ -79,9 +107,16 @@ class KecamatanSolution:
     officers_bound: int
 
 
-def solve_kecamatan(problem: KecamatanProblem, settings: SolverSettings) -> KecamatanSolution:
-    """Solve one kecamatan's assignment in stages."""
-    model = GroupModel(problem, settings)
+def solve_kecamatan(
+    problem: KecamatanProblem, settings: SolverSettings, report: Report = no_report
+) -> KecamatanSolution:
+    """Solve one kecamatan's assignment in stages, reporting each stage's best and bound."""
+    model = GroupModel(problem, settings, report)
+    report(
+        f"{problem.kecamatan}: {len(problem.tps_ids)} TPS, {len(model.pairs):,} pasangan "
+        f"TPS-pos jaga yang mungkin, {len(model.model.proto.variables):,} variabel",
+        detail=True,
+    )
     stats: list[StageStats] = []
     rationed = problem.officer_budget is not None
     if rationed:
@@ -123,9 +158,12 @@ class GroupModel:
     All constraints are linear so that the LP relaxation bounds the stages.
     """
 
-    def __init__(self, problem: KecamatanProblem, settings: SolverSettings):
+    def __init__(
+        self, problem: KecamatanProblem, settings: SolverSettings, report: Report = no_report
+    ):
         self.problem = problem
         self.settings = settings
+        self.report = report
         self.model = cp_model.CpModel()
         n = len(problem.tps_ids)
         self.pairs = problem.allowed_pairs()
@@ -200,7 +238,7 @@ class GroupModel:
             self.model.maximize(objective)
         else:
             self.model.minimize(objective)
-        best = self._proven_bound(maximise, known_bound, step, start_value, use_lp)
+        best = self._proven_bound(stage, maximise, known_bound, step, start_value, use_lp)
         if best is not None:
             self.model.add(objective <= best if maximise else objective >= best)
             if start_value is not None and start_value == best:
@@ -218,13 +256,16 @@ class GroupModel:
         params.use_lns_only = True
         params.random_seed = self.settings.seed
         params.relative_gap_limit = self.settings.relative_gap
-        effort = self.settings.time_limit_s * max(1.0, len(self.y) / 100)  # per 100 TPS
+        effort = self.settings.effort(len(self.y))
         if self.settings.deterministic:
             params.max_deterministic_time = effort
-            params.max_time_in_seconds = 2 * effort
         else:
             params.max_time_in_seconds = effort
-        status = solver.solve(self.model)
+        callback = None
+        if self.report is not no_report:
+            callback = _BestSoFar(self.report, self.problem.kecamatan, stage, start_value)
+            solver.best_bound_callback = callback.on_bound
+        status = _cpsat.solve(solver, self.model, callback)
         solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if not solved and start_value is None:
             raise RuntimeError(
@@ -250,6 +291,7 @@ class GroupModel:
 
     def _proven_bound(
         self,
+        stage: str,
         maximise: bool,
         known_bound: float | None,
         step: int,
@@ -262,7 +304,7 @@ class GroupModel:
         """
         bounds = [] if known_bound is None else [known_bound]
         if use_lp and (not bounds or start_value != known_bound):
-            lp = lp_relaxation_bound(self.model, 2 * self.settings.time_limit_s)
+            lp = self._lp_bound(stage)
             bounds += [] if lp is None else [lp]
         if not bounds:
             return None
@@ -288,6 +330,10 @@ class GroupModel:
             if settings.deterministic:
                 budget = 2 * settings.mip_time_limit_s  # a safety net: nodes limit the search
             probe = mip.probe(bound, budget, settings.mip_node_limit, settings.seed)
+            self.report(
+                f"{self.problem.kecamatan} [{STAGE_NAMES['officers']}]: uji MIP HiGHS "
+                f"<= {bound} personel: {_PROBE_OUTCOMES[probe.outcome]}"
+            )
             bound = max(bound, math.ceil(probe.officers_bound / step - 1e-9) * step)
             if probe.outcome == "unknown":
                 break
@@ -297,6 +343,18 @@ class GroupModel:
         status = found.status if value == round(found.objective) else "feasible"
         wall_s = found.wall_s + time.perf_counter() - start
         return self._stats("officers", value, bound, wall_s, status)
+
+    def _lp_bound(self, stage: str) -> float | None:
+        """The LP relaxation bound of the current objective, reported with its time."""
+        start = time.perf_counter()
+        bound = self.settings.lp_bound(self.model, len(self.y))
+        found = "tidak selesai (not solved)" if bound is None else f"{bound:,.1f}"
+        self.report(
+            f"{self.problem.kecamatan} [{STAGE_NAMES.get(stage, stage)}]: batas relaksasi LP "
+            f"{found} ({time.perf_counter() - start:.1f} s)",
+            detail=bound is None,
+        )
+        return bound
 
     def improve_travel(self) -> StageStats:
         """Stage 3: anchor local search with min-cost-flow allocation; LP bound for the gap."""
@@ -312,7 +370,7 @@ class GroupModel:
         cost, self.groups = improve_anchors(self.problem, self.pairs, self.groups, objective)
         expression = self._travel_expression(objective)
         self.model.minimize(expression)
-        bound = lp_relaxation_bound(self.model, 2 * self.settings.time_limit_s)
+        bound = self._lp_bound("travel")
         return self._stats(
             "travel",
             float(cost),
@@ -337,7 +395,7 @@ class GroupModel:
         self, stage: str, value: float, bound: float, wall_s: float, status: str
     ) -> StageStats:
         gap = abs(value - bound) / max(abs(value), 1e-9)
-        return StageStats(
+        stats = StageStats(
             kecamatan=self.problem.kecamatan,
             stage=stage,
             status="optimal" if gap < 1e-9 else status,
@@ -347,3 +405,52 @@ class GroupModel:
             wall_s=wall_s,
             variables=len(self.model.proto.variables),
         )
+        self.report(
+            f"{stats.kecamatan} [{STAGE_NAMES.get(stage, stage)}]: {value:,.0f} ({stats.status}), "
+            f"batas {bound:,.0f}, selisih {gap:.1%}"
+        )
+        self.report(
+            f"{stats.kecamatan} [{stage}]: status {stats.status}, objective {value:g}, "
+            f"bound {bound:g}, gap {gap:.4f}, {wall_s:.2f} s, {stats.variables:,} variables",
+            detail=True,
+        )
+        return stats
+
+
+class _BestSoFar(cp_model.CpSolverSolutionCallback):
+    """Reports CP-SAT's best objective and bound while it searches, at most every two seconds."""
+
+    def __init__(
+        self,
+        report: Report,
+        kecamatan: str,
+        stage: str,
+        best: float | None,
+        every_s: float = 2.0,
+    ):
+        super().__init__()
+        self.report = report
+        self.label = f"{kecamatan} [{STAGE_NAMES.get(stage, stage)}]"
+        self.throttle = Throttle(every_s)
+        self.started = time.monotonic()
+        self.best = best
+        self.bound: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.best = self.objective_value
+        self.bound = self.best_objective_bound
+        self._say()
+
+    def on_bound(self, bound: float) -> None:
+        """CP-SAT's ``best_bound_callback``: a better proven bound."""
+        self.bound = bound
+        self._say()
+
+    def _say(self) -> None:
+        if self.throttle.due():
+            best = "-" if self.best is None else f"{self.best:,.0f}"
+            bound = "-" if self.bound is None else f"{self.bound:,.0f}"
+            self.report(
+                f"{self.label}: terbaik sejauh ini {best}, batas {bound} "
+                f"({time.monotonic() - self.started:.0f} s)"
+            )

@@ -17,13 +17,16 @@ def _bounds(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def lp_relaxation_bound(model: cp_model.CpModel, time_limit_s: float) -> float | None:
+def lp_relaxation_bound(
+    model: cp_model.CpModel, time_limit_s: float | None, iteration_limit: int | None = None
+) -> float | None:
     """Optimal value of the model's LP relaxation, in the model's objective sense.
 
     A valid bound on the CP-SAT optimum (lower for minimisation, upper for
     maximisation). Every constraint must be linear without enforcement
     literals and every domain one interval; otherwise ``None``, as when the
-    LP is not solved within ``time_limit_s``. Negated literals are not
+    LP is not solved within ``time_limit_s`` (wall clock) or ``iteration_limit``
+    simplex iterations (the same on any machine). Negated literals are not
     supported (the model builders here never create them).
     """
     proto = model.proto
@@ -65,7 +68,11 @@ def lp_relaxation_bound(model: cp_model.CpModel, time_limit_s: float) -> float |
         b_eq=lo[equal] if equal.any() else None,
         bounds=np.column_stack([var_bounds[:, 0], var_bounds[:, 1]]),
         method="highs-ds",
-        options={"time_limit": time_limit_s},
+        options={
+            k: v
+            for k, v in (("time_limit", time_limit_s), ("maxiter", iteration_limit))
+            if v is not None
+        },
     )
     if result.status != 0:
         return None

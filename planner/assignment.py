@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +34,9 @@ from planner._group_model import (
     solve_kecamatan,
 )
 from planner._groups import KecamatanProblem
+from planner._parallel import run_parallel
 from planner.personnel import Borrowing, allocate_officers
+from planner.progress import Report, no_report
 from planner.rules import RiskCategory
 from planner.scenario import RoadContext, Scenario
 
@@ -94,12 +96,18 @@ def assign_guards(
     roads: RoadContext,
     seed: int = 0,
     workers: int | None = None,
-    progress: Callable[[str], None] | None = None,
+    report: Report = no_report,
 ) -> AssignmentResult:
-    """Solve the guard-group assignment for a scenario placed on the road network."""
+    """Solve the guard-group assignment for a scenario placed on the road network.
+
+    ``report`` receives progress lines: the travel-time matrix, each kecamatan's
+    stages with their best objective and bound (also while CP-SAT searches).
+    """
     rules = scenario.rules
-    say = progress or (lambda _text: None)
+    start = time.perf_counter()
+    n = len(roads.tps_points)
     travel = roads.router.matrix(roads.tps_points) / rules.assignment.motorbike_speed_factor
+    report(f"Waktu tempuh {n:,} x {n:,} TPS dihitung ({time.perf_counter() - start:.1f} s)")
     settings = SolverSettings(
         time_limit_s=rules.assignment.time_limit_s,
         relative_gap=rules.assignment.relative_gap,
@@ -110,17 +118,17 @@ def assign_guards(
         mip_node_limit=rules.assignment.mip_node_limit,
     )
     problems = kecamatan_problems(scenario, travel)
-    say(f"Menyusun kelompok jaga untuk {len(problems)} kecamatan (CP-SAT, HiGHS)")
-    solutions = _solve_all(problems, settings, workers)
+    report(f"Menyusun kelompok jaga untuk {len(problems)} kecamatan (CP-SAT, HiGHS)")
+    solutions = _solve_all(problems, settings, workers, report)
     demand = {p.kecamatan: _officers_used(p, s) for p, s in zip(problems, solutions, strict=True)}
     allocation = allocate_officers(scenario, demand)
     for index, problem in enumerate(problems):
         budget = allocation.budget[problem.kecamatan]
         if budget < demand[problem.kecamatan]:
-            say(f"Personel {problem.kecamatan} kurang: dihitung ulang dengan {budget} personel")
+            report(f"Personel {problem.kecamatan} kurang: dihitung ulang dengan {budget} personel")
             rationed = KecamatanProblem(**{**problem.__dict__, "officer_budget": budget})
             problems[index] = rationed
-            solutions[index] = solve_kecamatan(rationed, settings)
+            solutions[index] = solve_kecamatan(rationed, settings, report)
     groups: list[GuardGroup] = []
     uncovered: list[Uncovered] = []
     linmas = {c: rules.pattern[c].linmas_per_tps for c in RiskCategory}
@@ -180,16 +188,16 @@ def kecamatan_problems(scenario: Scenario, travel_s: np.ndarray) -> list[Kecamat
 
 
 def _solve_all(
-    problems: Sequence[KecamatanProblem], settings: SolverSettings, workers: int | None
+    problems: Sequence[KecamatanProblem],
+    settings: SolverSettings,
+    workers: int | None,
+    report: Report,
 ) -> list[KecamatanSolution]:
     """Solve kecamatan in parallel processes (largest first), results in input order."""
     workers = workers or min(len(problems), os.cpu_count() or 1, 2)
-    if workers <= 1:
-        return [solve_kecamatan(p, settings) for p in problems]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        order = sorted(range(len(problems)), key=lambda k: -len(problems[k].tps_ids))
-        futures = {k: pool.submit(solve_kecamatan, problems[k], settings) for k in order}
-        return [futures[k].result() for k in range(len(problems))]
+    order = sorted(range(len(problems)), key=lambda k: -len(problems[k].tps_ids))
+    tasks = [(p, settings) for p in problems]
+    return run_parallel(solve_kecamatan, tasks, workers, report, order)
 
 
 def _officers_used(problem: KecamatanProblem, solution: KecamatanSolution) -> int:

@@ -3,43 +3,30 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from planner import __version__
-from planner._atomic import atomic_path, write_json, write_text
-from planner._data import data_path
+from planner._atomic import atomic_path, staged_folder, write_text
+from planner._data import MALANG_POSTS, data_path
 from planner._errors import InputError, Problem
-from planner.assignment import assign_guards
-from planner.exports import write_outputs
-from planner.patrols import plan_patrols
-from planner.plan import plan_document, write_plan
+from planner.pipeline import LOG_FILE, SCENARIO_FILE, PlanResult, relocated, run_scenario
 from planner.posts import load_posts
 from planner.progress import SILENT, Progress, now_wib
-from planner.reserve import plan_reserve
-from planner.roster import pair_officers, synthetic_roster
+from planner.roster import synthetic_roster
 from planner.rules import RiskCategory, Rules, load_rules, merge, read_toml
-from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
+from planner.scenario import read_scenario_file
 from planner.sources import base_data_dir, download_boundaries, load_boundaries, resolve_network
 from planner.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
-from planner.validate import Violation, validate_plan
 
 DEMO_FILE = "malang_demo.toml"
-POSTS_FILE = "malang_posts.csv"
+POSTS_FILE = MALANG_POSTS
 
 
-@dataclass(frozen=True)
-class DemoResult:
-    """The demo scenario, placed on the network, its plan, and the files written."""
-
-    scenario: Scenario
-    roads: RoadContext
-    files: dict[str, Path]
-    plan: dict[str, Any] | None
-    violations: tuple[Violation, ...] = ()
+DemoResult = PlanResult
+"""What :func:`run_demo` returns (a :class:`planner.pipeline.PlanResult`)."""
 
 
 def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]:
@@ -74,106 +61,69 @@ def run_demo(
     progress: Progress = SILENT,
     plan: bool = True,
     lang: str = "id",
-) -> DemoResult:
-    """Generate the demo scenario into ``out_dir``, validate it and, with ``plan``, plan it."""
+    overrides: Mapping[str, Any] | None = None,
+) -> PlanResult:
+    """Generate the demo scenario into ``out_dir`` and, with ``plan``, plan it.
+
+    The demo is its scenario files (``tps.csv``, ``posts.csv``, ``roster.csv``,
+    ``scenario.toml``) followed by the same run as ``tps-planner plan``
+    (:func:`planner.pipeline.run_scenario`), all staged and moved in at the end.
+    ``overrides`` go on top of the rules (e.g. :func:`planner.rules.solver_overrides`).
+    """
+    start = time.perf_counter()
     out = Path(out_dir)
     election, rules, config = demo_rules(election)
     demo = config["demo"]
     seed = int(demo["seed"] if seed is None else seed)
-
-    with progress.stage("Memuat jaringan jalan (loading the road network)"):
-        graph, report = resolve_network(rules, network=network, data_dir=data_dir)
-    for line in report.lines():
-        progress.info(line)
-    folder = base_data_dir(data_dir) or (Path(network).parent if network else None)
-    boundaries = load_boundaries(folder)
-    if boundaries.kelurahan is None:
-        boundaries = download_boundaries(rules)
-
-    with progress.stage(f"Membuat {tps or 'semua'} TPS sintetis (seed {seed})"):
-        spec = DemoSpec(
-            kecamatan_tps=kecamatan_counts(election, tps),
-            max_voters=rules.max_voters,
+    with staged_folder(out) as stage, progress.logging_to(stage / LOG_FILE) as logged:
+        with logged.stage("Memuat jaringan jalan (loading the road network)"):
+            graph, report = resolve_network(rules, network=network, data_dir=data_dir)
+        for line in report.lines():
+            logged.info(line)
+        folder = base_data_dir(data_dir) or (Path(network).parent if network else None)
+        boundaries = load_boundaries(folder)
+        if boundaries.kelurahan is None:
+            boundaries = download_boundaries(rules)
+        with logged.stage(f"Membuat {tps or 'semua'} TPS sintetis (seed {seed})"):
+            spec = DemoSpec(
+                kecamatan_tps=kecamatan_counts(election, tps),
+                max_voters=rules.max_voters,
+                seed=seed,
+                residential_classes=tuple(demo["residential_classes"]),
+                risk_mix=demo.get("risk_mix", {}),
+                special_sites=tuple(SpecialSite(**s) for s in demo.get("special_sites", [])),
+                voters_beta=tuple(demo["voters_beta"]),
+                min_voters=int(demo["min_voters"]),
+            )
+            table = generate_tps(graph, boundaries.kelurahan, spec)
+        with atomic_path(stage / "tps.csv") as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        with atomic_path(stage / "posts.csv") as tmp:
+            shutil.copyfile(data_path(POSTS_FILE), tmp)
+        with atomic_path(stage / "roster.csv") as tmp:
+            posts_frame = load_posts(stage / "posts.csv", rules).frame
+            synthetic_roster(posts_frame, seed, senior_share=float(demo["senior_share"])).to_csv(
+                tmp, index=False, encoding="utf-8"
+            )
+        write_text(
+            stage / SCENARIO_FILE,
+            scenario_toml(config["scenario"]["name"], election, seed, rules, network, folder),
+        )
+        logged.info(f"Skenario demo ditulis ke {out} (demo scenario written)")
+        result = run_scenario(
+            read_scenario_file(stage / SCENARIO_FILE, overrides),
+            stage,
+            out,
+            network=network,
+            data_dir=data_dir,
             seed=seed,
-            residential_classes=tuple(demo["residential_classes"]),
-            risk_mix=demo.get("risk_mix", {}),
-            special_sites=tuple(SpecialSite(**s) for s in demo.get("special_sites", [])),
-            voters_beta=tuple(demo["voters_beta"]),
-            min_voters=int(demo["min_voters"]),
+            lang=lang,
+            progress=logged,
+            start=start,
+            loaded=(graph, report, boundaries),
+            plan=plan,
         )
-        table = generate_tps(graph, boundaries.kelurahan, spec)
-
-    files = {
-        "tps": out / "tps.csv",
-        "posts": out / "posts.csv",
-        "scenario": out / "scenario.toml",
-        "network": out / "network.json",
-    }
-    with atomic_path(files["tps"]) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    with atomic_path(files["posts"]) as tmp:
-        shutil.copyfile(data_path(POSTS_FILE), tmp)
-    files["roster"] = out / "roster.csv"
-    with atomic_path(files["roster"]) as tmp:
-        posts_frame = load_posts(files["posts"], rules).frame
-        synthetic_roster(posts_frame, seed, senior_share=float(demo["senior_share"])).to_csv(
-            tmp, index=False, encoding="utf-8"
-        )
-    write_text(
-        files["scenario"],
-        scenario_toml(config["scenario"]["name"], election, seed, rules, network, folder),
-    )
-
-    with progress.stage("Memeriksa TPS dan pos (validating TPS and posts)"):
-        scenario = load_scenario(
-            files["tps"], files["posts"], rules, config["scenario"]["name"], files["roster"]
-        )
-        roads = place_on_network(scenario, graph, report)
-    write_json(files["network"], network_summary(scenario, roads, election, seed))
-    progress.info(f"Skenario ditulis ke {out}")
-    if not plan:
-        return DemoResult(scenario, roads, files, None)
-    document = make_plan(scenario, roads, seed, progress)
-    files["plan"] = out / "plan.json"
-    write_plan(files["plan"], document)
-    with progress.stage("Memeriksa rencana secara independen (independent validation)"):
-        violations = tuple(validate_plan(scenario, graph, document))
-    progress.info(
-        f"  {len(violations)} pelanggaran aturan" if violations else "  semua aturan terpenuhi"
-    )
-    with progress.stage("Menulis peta, daftar jaga dan lapisan GIS (maps, rosters, GIS layers)"):
-        files.update(write_outputs(out, scenario, document, boundaries, lang=lang))
-    return DemoResult(scenario, roads, files, document, violations)
-
-
-def make_plan(
-    scenario: Scenario, roads: RoadContext, seed: int, progress: Progress = SILENT
-) -> dict[str, Any]:
-    """Guard groups, named pairs, reserve and patrols for a scenario, as a plan document."""
-    with progress.stage("Menyusun kelompok jaga (guard-group assignment, CP-SAT)"):
-        assignment = assign_guards(scenario, roads, seed=seed, progress=progress.info)
-    progress.info(
-        f"  {assignment.officers} personel untuk {len(assignment.groups)} kelompok; "
-        f"batas bawah {assignment.officers_lower_bound}, cara manual {assignment.baseline_officers}"
-    )
-    roster = None
-    if scenario.roster is not None:
-        with progress.stage("Memasangkan personel bernama (named officer pairs)"):
-            roster = pair_officers(assignment.groups, scenario.roster, scenario.rules, seed=seed)
-        for line in roster.summary():
-            progress.info(f"  {line}")
-    with progress.stage("Menempatkan pasukan cadangan (reserve staging)"):
-        reserve = plan_reserve(scenario, roads, seed=seed)
-    progress.info(
-        f"  {len(reserve.staging)} titik siaga; "
-        f"respons terlama {reserve.worst_response_s / 60:.1f} menit"
-    )
-    with progress.stage("Merencanakan rute patroli (patrol routing, OR-Tools)"):
-        patrols = plan_patrols(scenario, roads, seed=seed)
-    progress.info(
-        f"  {len(patrols.routes)} kendaraan; {patrols.coverage:.1%} kunjungan wajib terlayani"
-    )
-    return plan_document(scenario, roads, assignment, reserve, seed, roster, patrols)
+    return relocated(result, stage, out)
 
 
 def scenario_toml(
@@ -208,51 +158,3 @@ def rule_overrides_toml(rules: Rules) -> str:
         f"[tps]\nmax_voters = {rules.max_voters}\n\n"
         f"[pattern.kurang_rawan]\nmax_tps = {kurang_rawan}\n"
     )
-
-
-def network_summary(
-    scenario: Scenario, roads: RoadContext, election: str, seed: int
-) -> dict[str, Any]:
-    """Key figures of the scenario and its network, for ``network.json``."""
-    report = roads.report
-    snap = np.concatenate([roads.tps_points.distance_m, roads.post_points.distance_m])
-    tps = scenario.tps
-    posts = scenario.posts
-    return {
-        "version": __version__,
-        "election": election,
-        "seed": seed,
-        "network": {
-            "source": report.source,
-            "nodes": report.nodes,
-            "edges": report.edges,
-            "length_km": round(report.length_km, 1),
-            "components_before": report.components_before,
-            "dropped_nodes": report.dropped_nodes,
-            "dropped_components": report.dropped_components,
-            "excluded_edges": report.excluded_edges,
-        },
-        "snap_distance_m": {
-            "median": round(float(np.median(snap)), 1),
-            "max": round(float(snap.max()), 1),
-            "limit": scenario.rules.snap_max_distance_m,
-        },
-        "tps": {
-            "total": len(tps),
-            "voters": int(tps["voters"].sum()),
-            "per_kecamatan": {k: int(v) for k, v in tps.groupby("kecamatan").size().items()},
-            "per_risk": {k: int(v) for k, v in tps.groupby("risk").size().items()},
-        },
-        "posts": [
-            {
-                "post_id": p.post_id,
-                "name": p.name,
-                "kind": p.kind,
-                "polri": int(p.polri),
-                "approximate": bool(p.approximate),
-                "note": "lokasi perkiraan (approximate location)" if p.approximate else "",
-            }
-            for p in posts.itertuples()
-        ],
-        "warnings": [str(w) for w in scenario.warnings],
-    }

@@ -33,6 +33,15 @@ from planner.scenario import Scenario
 from planner.sources import Boundaries
 
 SUMMARY_FORMAT = "tps-planner/summary"
+OUTPUT_FILES = {
+    "map": "map.html",
+    "map_public": "map_public.html",
+    "roster_csv": "duty_roster.csv",
+    "roster_xlsx": "duty_roster.xlsx",
+    "layers_gpkg": "layers.gpkg",
+    "summary": "summary.json",
+}
+"""The files :func:`write_outputs` writes by kind (besides ``layers/<layer>.geojson``)."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """Text starting so is a formula to spreadsheets: kept as text (formula injection)."""
 
@@ -330,12 +339,7 @@ def write_outputs(
     out = Path(out_dir)
     layers = gis_layers(scenario, plan, boundaries, lang)
     files = {
-        "map": out / "map.html",
-        "map_public": out / "map_public.html",
-        "roster_csv": out / "duty_roster.csv",
-        "roster_xlsx": out / "duty_roster.xlsx",
-        "layers_gpkg": out / "layers.gpkg",
-        "summary": out / "summary.json",
+        **{kind: out / name for kind, name in OUTPUT_FILES.items()},
         **{f"geojson_{name}": out / "layers" / f"{name}.geojson" for name in layers},
     }
     refuse_inputs(files.values(), scenario)

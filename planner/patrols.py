@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import time
 
 import numpy as np
 import pandas as pd
 
+from planner._parallel import run_parallel
+from planner.progress import Report, Throttle, no_report
 from planner.rules import RiskCategory, Rules
 from planner.scenario import RoadContext, Scenario
 from planner.snap import SnappedPoints
@@ -211,34 +212,73 @@ def _post_problem(
     )
 
 
-def _solve(problem: PostPatrolProblem, rules: Rules, seed: int, deterministic: bool) -> VrpSolution:
+def _solve(
+    problem: PostPatrolProblem,
+    rules: Rules,
+    seed: int,
+    deterministic: bool,
+    report: Report = no_report,
+) -> VrpSolution:
     """One post's routes, by solution count (deterministic) or by the time limit."""
     patrol = rules.patrol
+    throttle = Throttle(2.0)
+    limit = f"/{patrol.solution_limit}" if deterministic else ""
+
+    def say(found: int, cost: int, seconds: float) -> None:
+        if throttle.due():
+            report(
+                f"Patroli {problem.post_id}: solusi ke-{found}{limit}, "
+                f"biaya terbaik {cost:,} ({seconds:.0f} s)"
+            )
+
     if deterministic:
-        return solve_vrp(
-            problem.problem, seed=seed, deterministic=True, solution_limit=patrol.solution_limit
+        solution = solve_vrp(
+            problem.problem,
+            seed=seed,
+            deterministic=True,
+            solution_limit=patrol.solution_limit,
+            log_progress=say,
         )
-    return solve_vrp(problem.problem, seed=seed, time_limit_s=patrol.time_limit_s)
+    else:
+        solution = solve_vrp(
+            problem.problem, seed=seed, time_limit_s=patrol.time_limit_s, log_progress=say
+        )
+    stats = solution.stats
+    report(
+        f"Patroli {problem.post_id}: {len(problem.problem.stops) - len(solution.dropped)} dari "
+        f"{len(problem.problem.stops)} kunjungan, biaya {stats.objective:,} "
+        f"({stats.solutions} solusi, {stats.wall_time_s:.1f} s)"
+    )
+    report(
+        f"Patroli {problem.post_id}: status {solution.status}, objective {stats.objective}, "
+        f"{stats.solutions} solutions, {stats.wall_time_s:.2f} s, "
+        f"travel {solution.travel_time} s",
+        detail=True,
+    )
+    return solution
 
 
 def plan_patrols(
     scenario: Scenario,
     roads: RoadContext,
     seed: int = 0,
-    deterministic: bool = True,
+    deterministic: bool | None = None,
     workers: int | None = None,
+    report: Report = no_report,
 ) -> PatrolResult:
-    """Plan every Polsek's patrol routes; each solution is re-checked independently."""
+    """Plan every Polsek's patrol routes; each solution is re-checked independently.
+
+    ``deterministic`` (default: the rule ``patrol.deterministic``) stops each
+    search after ``patrol.solution_limit`` solutions, so the same inputs and
+    seed give the same routes; otherwise each stops at ``patrol.time_limit_s``.
+    """
+    if deterministic is None:
+        deterministic = scenario.rules.patrol.deterministic
     problems = post_problems(scenario, roads)
     workers = workers or min(2, os.cpu_count() or 1, max(len(problems), 1))
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(_solve, p, scenario.rules, seed, deterministic) for p in problems
-            ]
-            solutions = [f.result() for f in futures]
-    else:
-        solutions = [_solve(p, scenario.rules, seed, deterministic) for p in problems]
+    tasks = [(p, scenario.rules, seed, deterministic) for p in problems]
+    order = sorted(range(len(problems)), key=lambda k: -len(problems[k].problem.stops))
+    solutions = run_parallel(_solve, tasks, workers, report, order)
     points = SnappedPoints.concat(roads.post_points, roads.tps_points)
     routes, stats = [], {}
     unserved = unserved_visits(scenario)

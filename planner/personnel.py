@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from ortools.sat.python import cp_model
 
+from planner import _cpsat
 from planner.scenario import Scenario
 
 NEIGHBOUR_BUFFER_DEG = 0.005  # about 550 m: kecamatan whose TPS hulls come this close touch
@@ -106,7 +107,7 @@ def allocate_officers(scenario: Scenario, demand: Mapping[str, int]) -> Allocati
     model.minimize(big * sum(short.values()) + sum(pen * v for v, pen in options.values()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    if solver.solve(model) != cp_model.OPTIMAL:
+    if _cpsat.solve(solver, model) != cp_model.OPTIMAL:
         raise RuntimeError("personnel allocation model not solved to optimality")
 
     borrowings = []

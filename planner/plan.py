@@ -1,10 +1,14 @@
 """The plan document (``plan.json``): what was decided, in a documented, stable JSON form.
 
-Format ``tps-planner/plan`` version 1 (times in seconds, ids as in the inputs):
+Format ``tps-planner/plan`` version 2 (times in seconds, ids as in the inputs):
 
 - ``format``, ``format_version``, ``version`` (tps-planner), ``seed``
-- ``scenario``: ``name``, ``sources`` (input files), ``network`` (source, nodes, edges),
-  ``rules`` (every rule used)
+- ``scenario``: ``name``; ``sources``: per input (``tps``, ``posts``, ``roster``) its
+  ``file`` name and ``sha256`` content hash; ``network``: ``source`` (file name, or the
+  OpenStreetMap query), ``sha256`` (of a network file), ``nodes``, ``edges``;
+  ``rules``: every rule used, the solvers' search limits included
+  (``assignment.time_limit_s``, ``relative_gap``, ``deterministic``;
+  ``patrol.deterministic``, ``solution_limit``, ``time_limit_s``)
 - ``groups``: one per guard group: ``group_id``, ``kecamatan``, ``anchor`` (TPS id
   where the officers post), ``members`` (TPS ids, anchor included), ``officers``,
   ``officers_from`` (post id -> officers), ``linmas``, ``max_travel_s``
@@ -29,12 +33,16 @@ Format ``tps-planner/plan`` version 1 (times in seconds, ids as in the inputs):
   ``roster_unfilled`` (``group_id``, ``kecamatan``, ``unit``, ``officers``, ``code``,
   ``reason_id``, ``reason_en``) and ``roster_solver`` (status and counts)
 
-Nothing in it depends on the clock, so the same inputs and seed give the same bytes.
+Nothing in it depends on the clock or on where files are: inputs are recorded by
+name and content hash, so the same inputs and seed give the same bytes in any folder.
+(Version 1 recorded ``sources`` as the paths given.)
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import time
 from pathlib import Path
@@ -44,6 +52,7 @@ from planner import __version__
 from planner._atomic import write_json
 from planner._errors import InputError, Problem
 from planner.assignment import AssignmentResult
+from planner.network import NetworkReport
 from planner.patrols import PatrolResult
 from planner.reserve import ReservePlan
 from planner.roster import RosterResult, roster_sections
@@ -51,7 +60,35 @@ from planner.rules import Rules
 from planner.scenario import RoadContext, Scenario
 
 FORMAT = "tps-planner/plan"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sources_document(sources: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Each input file by name and content hash: the same wherever the files are."""
+    return {
+        kind: {"file": Path(path).name, "sha256": file_sha256(path)}
+        for kind, path in sources.items()
+    }
+
+
+def network_document(report: NetworkReport) -> dict[str, Any]:
+    """Where the network came from (file name and hash, or the download) and its size."""
+    path = Path(report.source.removesuffix(" (cache)"))
+    source: dict[str, Any] = (
+        {"source": path.name, "sha256": file_sha256(path)}
+        if path.is_file()
+        else {"source": report.source}
+    )
+    return {**source, "nodes": report.nodes, "edges": report.edges}
 
 
 def rules_document(rules: Rules) -> dict[str, Any]:
@@ -97,12 +134,8 @@ def plan_document(
         "seed": seed,
         "scenario": {
             "name": scenario.name,
-            "sources": scenario.sources,
-            "network": {
-                "source": roads.report.source,
-                "nodes": roads.report.nodes,
-                "edges": roads.report.edges,
-            },
+            "sources": sources_document(scenario.sources),
+            "network": network_document(roads.report),
             "rules": rules_document(scenario.rules),
         },
         "groups": [

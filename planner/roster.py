@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from planner import _cpsat
 from planner._tables import (
     CellError,
     Checker,
@@ -454,7 +455,7 @@ def pair_officers(
         params.max_deterministic_time = rules.assignment.time_limit_s
     else:
         params.max_time_in_seconds = rules.assignment.time_limit_s
-    status = solver.solve(model)
+    status = _cpsat.solve(solver, model)
     solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
     def value(var: Any) -> int:

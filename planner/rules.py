@@ -88,6 +88,7 @@ class PatrolRules:
     drop_penalty_s: int
     solution_limit: int
     time_limit_s: float
+    deterministic: bool
     visits: Mapping[RiskCategory, int]
 
 
@@ -255,11 +256,39 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             drop_penalty_s=reader.integer("patrol.drop_penalty_s", 1),
             solution_limit=reader.integer("patrol.solution_limit", 1),
             time_limit_s=reader.number("patrol.time_limit_s", positive=True),
+            deterministic=bool(reader.get("patrol.deterministic", True)),
             visits={c: reader.integer(f"patrol.visits.{c.value}", 0) for c in RiskCategory},
         ),
     )
     log.raise_if_errors()
     return rules
+
+
+def solver_overrides(
+    time_limit_s: float | None = None,
+    patrol_solutions: int | None = None,
+    patrol_time_limit_s: float | None = None,
+    wall_clock: bool = False,
+) -> dict[str, Any]:
+    """Rule overrides for the solvers' search limits, to merge onto a scenario.
+
+    ``time_limit_s`` is ``assignment.time_limit_s`` (per kecamatan and stage, in
+    deterministic time units unless ``wall_clock``), ``patrol_solutions`` is
+    ``patrol.solution_limit`` (solutions explored per Polsek), ``patrol_time_limit_s``
+    is ``patrol.time_limit_s`` (used with ``wall_clock``). ``wall_clock`` stops both
+    solvers on wall time instead: faster to bound, but runs may then differ.
+    """
+    assignment: dict[str, Any] = {}
+    patrol: dict[str, Any] = {}
+    if time_limit_s is not None:
+        assignment["time_limit_s"] = time_limit_s
+    if patrol_solutions is not None:
+        patrol["solution_limit"] = patrol_solutions
+    if patrol_time_limit_s is not None:
+        patrol["time_limit_s"] = patrol_time_limit_s
+    if wall_clock:
+        assignment["deterministic"] = patrol["deterministic"] = False
+    return {k: v for k, v in (("assignment", assignment), ("patrol", patrol)) if v}
 
 
 def _is_number(value: Any) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -139,7 +141,11 @@ def far_from_road(
 
 @dataclass(frozen=True)
 class ScenarioFile:
-    """A scenario TOML file: its name, rules and input paths (resolved from its folder)."""
+    """A scenario TOML file: its name, seed, rules and input paths (resolved from its folder).
+
+    ``settings`` is the whole file merged onto the default rules (and any
+    overrides), as TOML values: what a copy of the scenario needs to write.
+    """
 
     path: Path
     name: str
@@ -149,25 +155,60 @@ class ScenarioFile:
     roster: Path | None
     network: Path | None
     data_dir: Path | None
+    seed: int | None = None
+    election: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
-def read_scenario_file(path: str | Path) -> ScenarioFile:
-    """Read a scenario TOML: ``[scenario]``, ``[inputs]`` and rule overrides."""
+def read_scenario_file(
+    path: str | Path, overrides: Mapping[str, Any] | None = None
+) -> ScenarioFile:
+    """Read a scenario TOML: ``[scenario]``, ``[inputs]`` and rule overrides.
+
+    ``overrides`` (e.g. :func:`planner.rules.solver_overrides`) go on top of the file.
+    """
     path = Path(path)
     raw = read_toml(path)
     inputs = raw.get("inputs", {})
+    about = raw.get("scenario", {})
+    log = ProblemLog(str(path), row_label="baris TOML")
 
     def resolve(key: str) -> Path | None:
         value = inputs.get(key)
-        return None if not value else (path.parent / str(value))
+        if value is not None and not isinstance(value, str):
+            log.add(
+                f"'inputs.{key}' harus teks berisi jalur berkas, bukan {value!r}",
+                f"'inputs.{key}' must be a text holding a file path, not {value!r}",
+                column=f"inputs.{key}",
+                code="key",
+            )
+            return None
+        return None if not value else (path.parent / value)
 
+    seed = about.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        log.add(
+            f"'scenario.seed' harus bilangan bulat >= 0, bukan {seed!r}",
+            f"'scenario.seed' must be a whole number >= 0, not {seed!r}",
+            column="scenario.seed",
+            code="key",
+        )
+        seed = None
+    settings = merge(merge(default_rules_dict(), raw), overrides or {})
+    try:
+        rules = rules_from_dict(settings, str(path))
+    except InputError as exc:
+        log.problems.extend(exc.problems)
+        rules = None
+    files = {key: resolve(key) for key in ("tps", "posts", "roster", "network", "data_dir")}
+    log.raise_if_errors()
+    assert rules is not None
     return ScenarioFile(
         path=path,
-        name=str(raw.get("scenario", {}).get("name", path.stem)),
-        rules=rules_from_dict(merge(default_rules_dict(), raw), str(path)),
-        tps=resolve("tps"),
-        posts=resolve("posts"),
-        roster=resolve("roster"),
-        network=resolve("network"),
-        data_dir=resolve("data_dir"),
+        name=str(about.get("name", path.stem)),
+        rules=rules,
+        seed=seed,
+        election=None if about.get("election") is None else str(about["election"]),
+        settings=settings,
+        **files,
     )

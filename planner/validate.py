@@ -123,12 +123,18 @@ class Violation:
         return f"[{self.code}] {self.subject}: {self.text_id} ({self.text_en})"
 
 
-def validate_plan_files(scenario_toml: str | Path, plan_json: str | Path) -> list[Violation]:
+def validate_plan_files(
+    scenario_toml: str | Path,
+    plan_json: str | Path,
+    network: str | Path | None = None,
+    data_dir: str | Path | None = None,
+) -> list[Violation]:
     """Validate a ``plan.json`` against its scenario file, network and inputs.
 
-    The network comes from the scenario's ``network`` or ``data_dir`` (never a
-    download); a roster named in ``[inputs]`` is loaded to re-check named pairs.
-    Unreadable files raise :class:`InputError`.
+    The network comes from ``network``/``data_dir`` when given, else from the
+    scenario's ``network`` or ``data_dir``, ``TPS_PLANNER_DATA_DIR`` or the cache
+    (never a download); a roster named in ``[inputs]`` is loaded to re-check
+    named pairs. Unreadable files raise :class:`InputError`.
     """
     from planner.plan import read_plan  # only the reader: no plan-building code is used
 
@@ -147,9 +153,9 @@ def validate_plan_files(scenario_toml: str | Path, plan_json: str | Path) -> lis
         )
     assert spec.tps is not None and spec.posts is not None
     scenario = load_scenario(spec.tps, spec.posts, spec.rules, spec.name, roster_file=spec.roster)
-    graph, _ = resolve_network(
-        spec.rules, network=spec.network, data_dir=spec.data_dir, allow_download=False
-    )
+    if network is None and data_dir is None:
+        network, data_dir = spec.network, spec.data_dir
+    graph, _ = resolve_network(spec.rules, network=network, data_dir=data_dir, allow_download=False)
     return validate_plan(scenario, graph, plan)
 
 

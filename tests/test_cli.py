@@ -141,3 +141,15 @@ def test_internal_errors_exit_3_without_traceback(
     assert cli.main(["check", "x.csv"]) == 3
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err
+
+
+def test_verbose_internal_errors_show_the_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setitem(cli.COMMANDS, "check", broken)
+    assert cli.main(["check", "x.csv", "--verbose"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ZeroDivisionError: boom" in err and "internal error" in err

@@ -16,6 +16,9 @@ def test_ruff_clean(command: list[str]) -> None:
     if ruff is None:
         pytest.skip("ruff not installed (pip install -e '.[test]')")
     result = subprocess.run(
-        [ruff, *command, "planner", "tests", "benchmarks"], cwd=REPO, capture_output=True, text=True
+        [ruff, *command, "planner", "tests", "benchmarks", "notebooks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr

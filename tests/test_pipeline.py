@@ -1,0 +1,245 @@
+"""The run's machinery: staged output folders, progress and log, interruptible solves."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from ortools.sat.python import cp_model
+
+from planner import _cpsat
+from planner._atomic import STAGING_MARK, staged_folder
+from planner._errors import InputError
+from planner._group_model import _BestSoFar
+from planner._parallel import run_parallel
+from planner.progress import Progress
+from planner.rules import load_rules, solver_overrides
+from planner.scenario import read_scenario_file
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Staging folders left beside outputs in ``folder``."""
+    return [p for p in folder.iterdir() if STAGING_MARK in p.name]
+
+
+# --- staged output folders ---------------------------------------------------------------
+
+
+def test_a_staged_folder_appears_whole_when_the_block_succeeds(tmp_path: Path) -> None:
+    out = tmp_path / "hasil"
+    with staged_folder(out) as stage:
+        (stage / "plan.json").write_text("{}")
+        (stage / "layers").mkdir()
+        (stage / "layers" / "tps.geojson").write_text("{}")
+        assert not out.exists(), "nothing is visible in the output folder before the end"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "layers",
+        "layers/tps.geojson",
+        "plan.json",
+    ]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask, "a folder made as any other"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_staged_folder_replaces_files_in_an_existing_folder_and_keeps_others(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "hasil"
+    (out / "layers").mkdir(parents=True)
+    (out / "plan.json").write_text("old")
+    (out / "catatan.txt").write_text("mine")
+    with staged_folder(out) as stage:
+        (stage / "plan.json").write_text("new")
+        (stage / "layers").mkdir()
+        (stage / "layers" / "tps.geojson").write_text("{}")
+    assert (out / "plan.json").read_text() == "new"
+    assert (out / "catatan.txt").read_text() == "mine"
+    assert (out / "layers" / "tps.geojson").is_file()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), InputError([]), RuntimeError("boom")])
+def test_a_failed_block_leaves_the_output_folder_as_it_was(
+    tmp_path: Path, error: BaseException
+) -> None:
+    fresh, existing = tmp_path / "baru", tmp_path / "lama"
+    existing.mkdir()
+    (existing / "plan.json").write_text("old")
+    for out in (fresh, existing):
+        with pytest.raises(type(error)), staged_folder(out) as stage:
+            (stage / "plan.json").write_text("half")
+            raise error
+    assert not fresh.exists()
+    assert [p.name for p in existing.iterdir()] == ["plan.json"]
+    assert (existing / "plan.json").read_text() == "old"
+    assert leftovers(tmp_path) == []
+
+
+# --- progress and log ---------------------------------------------------------------------
+
+
+def test_progress_prints_info_and_logs_detail(tmp_path: Path) -> None:
+    console = io.StringIO()
+    progress = Progress(console)
+    with progress.logging_to(tmp_path / "run.log") as logged:
+        with logged.stage("Tahap (stage)"):
+            logged.report("baris biasa")
+            logged.report("rincian solver", detail=True)
+        logged.table(["Ringkasan", "  TPS  40"], stream=console)
+    shown, log = console.getvalue(), (tmp_path / "run.log").read_text(encoding="utf-8")
+    assert "baris biasa" in shown and "rincian solver" not in shown
+    assert "WIB]" in shown and "selesai (" in shown
+    for text in ("Tahap (stage) ...", "baris biasa", "rincian solver", "  TPS  40"):
+        assert text in log
+
+
+def test_quiet_progress_prints_nothing_but_still_logs(tmp_path: Path) -> None:
+    console = io.StringIO()
+    with Progress(console, quiet=True, verbose=True).logging_to(tmp_path / "run.log") as logged:
+        logged.info("baris")
+        logged.detail("rincian")
+        logged.table(["Ringkasan"], stream=console)
+    assert console.getvalue() == ""
+    assert "baris" in (tmp_path / "run.log").read_text(encoding="utf-8")
+
+
+def test_verbose_progress_prints_detail() -> None:
+    console = io.StringIO()
+    Progress(console, verbose=True).report("rincian solver", detail=True)
+    assert "rincian solver" in console.getvalue()
+
+
+# --- solves that Ctrl-C stops ---------------------------------------------------------------
+
+
+def _square(n: int, report) -> int:
+    report(f"kuadrat {n}")
+    report(f"rincian {n}", detail=True)
+    return n * n
+
+
+def _sleep(seconds: float, report) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def interrupt_after(seconds: float) -> threading.Timer:
+    """Send this process Ctrl-C (SIGINT) after ``seconds``, as a terminal does."""
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def test_parallel_results_come_in_task_order_with_their_progress_lines() -> None:
+    lines: list[tuple[str, bool]] = []
+    results = run_parallel(
+        _square,
+        [(n,) for n in range(5)],
+        workers=2,
+        report=lambda text, *, detail=False: lines.append((text, detail)),
+        order=[4, 3, 2, 1, 0],
+    )
+    assert results == [0, 1, 4, 9, 16]
+    assert sorted(lines) == sorted(
+        [(f"kuadrat {n}", False) for n in range(5)] + [(f"rincian {n}", True) for n in range(5)]
+    )
+
+
+def test_ctrl_c_ends_parallel_workers_at_once() -> None:
+    start = time.perf_counter()
+    timer = interrupt_after(1.0)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_parallel(_sleep, [(60.0,), (60.0,)], workers=2)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - start < 15, "the workers were not waited for"
+
+
+def test_ctrl_c_stops_a_cp_sat_search_and_reaches_the_caller() -> None:
+    model = cp_model.CpModel()
+    x = [model.new_int_var(0, 1000, f"x{i}") for i in range(60)]
+    for i in range(59):
+        model.add(x[i] + 3 * x[i + 1] != 17 * i % 1000)
+    model.add_all_different(x)
+    model.maximize(sum((i % 7 + 1) * v for i, v in enumerate(x)))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 60
+    start = time.perf_counter()
+    timer = interrupt_after(1.0)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _cpsat.solve(solver, model)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - start < 15, "CP-SAT swallowed Ctrl-C and searched on"
+
+
+def test_cp_sat_progress_reports_the_best_value_and_the_bound_while_searching() -> None:
+    model = cp_model.CpModel()
+    x = [model.new_int_var(0, 10, f"x{i}") for i in range(8)]
+    model.add(sum(x) <= 37)
+    model.add_all_different(x)
+    model.maximize(sum((i + 1) * v for i, v in enumerate(x)))
+    lines: list[str] = []
+    callback = _BestSoFar(
+        lambda text, *, detail=False: lines.append(text), "Klojen", "officers", None, every_s=0
+    )
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.best_bound_callback = callback.on_bound
+    assert _cpsat.solve(solver, model, callback) == cp_model.OPTIMAL
+    assert lines and all(line.startswith("Klojen [personel]: terbaik sejauh ini") for line in lines)
+    last = lines[-1]
+    assert f"terbaik sejauh ini {solver.objective_value:,.0f}" in last and "batas" in last
+
+
+# --- search limits from the command line ----------------------------------------------------
+
+
+def test_solver_overrides_set_the_rules_they_name() -> None:
+    assert solver_overrides() == {}
+    overrides = solver_overrides(
+        time_limit_s=2, patrol_solutions=40, patrol_time_limit_s=5, wall_clock=True
+    )
+    rules = load_rules(overrides)
+    assert rules.assignment.time_limit_s == 2 and not rules.assignment.deterministic
+    assert rules.patrol.solution_limit == 40 and rules.patrol.time_limit_s == 5
+    assert not rules.patrol.deterministic
+    assert load_rules().patrol.deterministic and load_rules().assignment.deterministic
+
+
+def test_a_scenario_file_takes_overrides_on_top_and_resolves_inputs_beside_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "skenario.toml"
+    path.write_text(
+        '[scenario]\nname = "X"\nseed = 7\n[inputs]\ntps = "data/tps.csv"\nposts = "pos.csv"\n'
+        "[assignment]\ntime_limit_s = 3\n[patrol]\nsolution_limit = 50\n",
+        encoding="utf-8",
+    )
+    spec = read_scenario_file(path, solver_overrides(patrol_solutions=9))
+    assert spec.seed == 7 and spec.tps == tmp_path / "data" / "tps.csv"
+    assert spec.rules.assignment.time_limit_s == 3 and spec.rules.patrol.solution_limit == 9
+    assert spec.settings["patrol"]["solution_limit"] == 9
+    assert spec.rules == load_rules(
+        {"assignment": {"time_limit_s": 3}, "patrol": {"solution_limit": 9}}
+    )
+
+
+def test_a_bad_seed_or_input_path_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "skenario.toml"
+    path.write_text('[scenario]\nseed = "abc"\n[inputs]\ntps = 5\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_scenario_file(path)
+    columns = {p.column for p in caught.value.problems}
+    assert {"scenario.seed", "inputs.tps"} <= columns
+    assert all(p.file == str(path) for p in caught.value.problems)

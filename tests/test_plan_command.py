@@ -1,0 +1,372 @@
+"""``tps-planner plan`` end to end on Kota Malang: outputs, validation, reproducibility, exits."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner import cli, pipeline
+from planner._atomic import STAGING_MARK
+from planner.plan import file_sha256
+from planner.scenario import read_scenario_file
+from planner.validate import validate_plan_files
+
+pytestmark = pytest.mark.malang
+
+OUTPUTS = (
+    "plan.json",
+    "map.html",
+    "map_public.html",
+    "duty_roster.csv",
+    "duty_roster.xlsx",
+    "layers.gpkg",
+    "layers/tps.geojson",
+    "layers/patrol_routes.geojson",
+    "summary.json",
+    "network.json",
+    "scenario.toml",
+    "tps-planner.log",
+    "tps.csv",
+    "pos.csv",
+    "personel.csv",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One in-process run of the command line: exit code and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run(*args: str | Path) -> Run:
+    """``tps-planner ARGS`` in this process, capturing stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main([str(a) for a in args])
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def run_console(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The real console entry point in a fresh interpreter (this tree's code)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")]
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if STAGING_MARK in p.name]
+
+
+@pytest.fixture(scope="module")
+def starter(malang_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tps-planner init`` with the Kota Malang data folder: the scenario file."""
+    folder = tmp_path_factory.mktemp("mulai")
+    assert run("init", folder, "--data-dir", malang_dir).code == 0
+    return folder / "skenario.toml"
+
+
+@pytest.fixture(scope="module")
+def planned(starter: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run]:
+    """``tps-planner plan skenario.toml --out hasil``: the output folder and the run."""
+    out = tmp_path_factory.mktemp("runs") / "hasil"
+    return out, run("plan", starter, "--out", out)
+
+
+def plan_of(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+
+
+# --- a planner's own files -----------------------------------------------------------------
+
+
+def test_plan_writes_every_output_and_the_validator_accepts_it(
+    starter: Path, planned: tuple[Path, Run]
+) -> None:
+    out, result = planned
+    assert result.code == 0, result.err
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+    assert leftovers(out.parent) == []
+    assert validate_plan_files(out / "scenario.toml", out / "plan.json") == []
+    assert validate_plan_files(starter, out / "plan.json") == []
+    plan = plan_of(out)
+    assert plan["kpis"]["tps"] == 40 and plan["uncovered"] == []
+    assert plan["officer_pairs"], "the named roster was paired"
+    # the inputs were read, never modified, and copied beside the plan
+    for name in ("tps.csv", "pos.csv", "personel.csv"):
+        assert (out / name).read_bytes() == (starter.parent / name).read_bytes()
+
+
+def test_plan_prints_a_summary_and_logs_the_progress(planned: tuple[Path, Run]) -> None:
+    out, result = planned
+    assert "Ringkasan rencana (plan summary)" in result.out
+    for label in ("TPS", "Personel (officers)", "TPS tanpa jaga", "Titik siaga", "Rute patroli"):
+        assert label in result.out, label
+    assert "batas bawah" in result.out and "sah" in result.out and "Waktu (elapsed)" in result.out
+    assert "WIB]" in result.err and "Menyusun kelompok jaga" in result.err
+    log = (out / "tps-planner.log").read_text(encoding="utf-8")
+    for line in (
+        "Memuat jaringan jalan",
+        "Waktu tempuh 40 x 40 TPS",
+        "Klojen [personel]: 12",
+        "Klojen [waktu tempuh]: batas relaksasi LP",
+        "batas",
+        "Patroli polsek_klojen:",
+        "semua aturan terpenuhi",
+        "Ringkasan rencana (plan summary)",
+    ):
+        assert line in log, line
+    assert "variables" in log, "solver detail goes to the log even without --verbose"
+    assert "variables" not in result.err
+
+
+def test_plan_json_records_the_seed_every_parameter_and_no_path(
+    planned: tuple[Path, Run],
+) -> None:
+    out, _ = planned
+    plan = plan_of(out)
+    assert plan["seed"] == 2024 and plan["format_version"] == 2
+    rules = plan["scenario"]["rules"]
+    assert rules["assignment"]["time_limit_s"] == 2.5 and rules["assignment"]["deterministic"]
+    assert rules["assignment"]["mip_node_limit"] == 1000
+    assert rules["patrol"]["solution_limit"] == 300 and rules["patrol"]["deterministic"]
+    sources = plan["scenario"]["sources"]
+    assert {k: v["file"] for k, v in sources.items()} == {
+        "tps": "tps.csv",
+        "posts": "pos.csv",
+        "roster": "personel.csv",
+    }
+    for record in sources.values():
+        assert record["sha256"] == file_sha256(out / record["file"])
+    assert plan["scenario"]["network"]["source"] == "roads_rbi25k.geojson"
+    text = (out / "plan.json").read_text(encoding="utf-8")
+    assert str(out.parent) not in text and "/tmp" not in text and "WIB" not in text
+
+
+def test_same_inputs_and_seed_give_a_byte_identical_plan_anywhere(
+    starter: Path, planned: tuple[Path, Run], tmp_path: Path
+) -> None:
+    out, _ = planned
+    again = run("--quiet", "plan", starter, "--out", tmp_path / "lain" / "hasil")
+    assert again.code == 0 and again.out == "" and again.err == "", "--quiet prints nothing"
+    assert (tmp_path / "lain" / "hasil" / "plan.json").read_bytes() == (
+        out / "plan.json"
+    ).read_bytes()
+    # the output folder alone plans the same again
+    copy = run("plan", out / "scenario.toml", "--out", tmp_path / "ulang", "--quiet")
+    assert copy.code == 0
+    assert (tmp_path / "ulang" / "plan.json").read_bytes() == (out / "plan.json").read_bytes()
+
+
+def test_seed_and_search_limits_from_the_command_line_are_recorded(
+    starter: Path, tmp_path: Path
+) -> None:
+    result = run(
+        "plan",
+        starter,
+        "--out",
+        tmp_path / "h",
+        "--seed",
+        "7",
+        "--time-limit",
+        "2",
+        "--patrol-solutions",
+        "50",
+        "--verbose",
+    )
+    assert result.code == 0, result.err
+    plan = plan_of(tmp_path / "h")
+    assert plan["seed"] == 7
+    assert plan["scenario"]["rules"]["assignment"]["time_limit_s"] == 2
+    assert plan["scenario"]["rules"]["patrol"]["solution_limit"] == 50
+    assert "seed = 7" in (tmp_path / "h" / "scenario.toml").read_text(encoding="utf-8")
+    assert "variables" in result.err and "solutions" in result.err, "--verbose shows detail"
+    assert validate_plan_files(tmp_path / "h" / "scenario.toml", tmp_path / "h" / "plan.json") == []
+
+
+# --- validate on any plan.json -------------------------------------------------------------
+
+
+def test_validate_takes_the_scenario_beside_the_plan(planned: tuple[Path, Run]) -> None:
+    out, _ = planned
+    result = run("validate", out / "plan.json")
+    assert result.code == 0 and "Rencana sah" in result.out
+
+
+def test_validate_finds_what_a_hand_edit_broke(planned: tuple[Path, Run], tmp_path: Path) -> None:
+    out, _ = planned
+    for name in ("scenario.toml", "tps.csv", "pos.csv", "personel.csv"):
+        shutil.copyfile(out / name, tmp_path / name)
+    plan = plan_of(out)
+    dropped = plan["groups"][0]["members"].pop()
+    (tmp_path / "plan.json").write_text(json.dumps(plan, indent=1), encoding="utf-8")
+    result = run("validate", tmp_path / "plan.json")
+    assert result.code == 1
+    assert "[tps_missing]" in result.out and dropped in result.out
+
+
+def test_validate_reports_a_broken_file_as_bad_input(
+    planned: tuple[Path, Run], tmp_path: Path
+) -> None:
+    out, _ = planned
+    broken = tmp_path / "plan.json"
+    broken.write_text((out / "plan.json").read_text(encoding="utf-8")[:500], encoding="utf-8")
+    result = run("validate", out / "scenario.toml", broken)
+    assert result.code == 2 and str(broken) in result.err and "JSON" in result.err
+    (tmp_path / "sendiri").mkdir()
+    alone = shutil.copy(out / "plan.json", tmp_path / "sendiri" / "plan.json")
+    result = run("validate", alone)  # no scenario.toml beside it
+    assert result.code == 2 and str(tmp_path / "sendiri" / "scenario.toml") in result.err
+
+
+# --- exit codes ----------------------------------------------------------------------------
+
+
+def copy_scenario(starter: Path, folder: Path) -> Path:
+    """A copy of the starter scenario in ``folder``, its data folder made absolute."""
+    shutil.copytree(starter.parent, folder)
+    scenario = folder / starter.name
+    data_dir = read_scenario_file(starter).data_dir
+    assert data_dir is not None
+    text = re.sub(
+        r"^data_dir = .*$",
+        f'data_dir = "{data_dir.resolve().as_posix()}"',
+        scenario.read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    scenario.write_text(text, encoding="utf-8")
+    return scenario
+
+
+def test_a_bad_tps_row_exits_2_naming_file_row_and_column(starter: Path, tmp_path: Path) -> None:
+    scenario = copy_scenario(starter, tmp_path / "salah")
+    tps = scenario.parent / "tps.csv"
+    lines = tps.read_text(encoding="utf-8").splitlines()
+    cells = lines[4].split(",")
+    cells[5] = "banyak"  # dpt of the fourth TPS: spreadsheet row 5
+    lines[4] = ",".join(cells)
+    tps.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = tps.read_bytes()
+    result = run_console("plan", scenario, "--out", tmp_path / "hasil")
+    assert result.returncode == 2, result.stderr
+    assert f"{tps}, baris 5, kolom 'dpt'" in result.stderr and "banyak" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "hasil").exists() and leftovers(tmp_path) == []
+    assert tps.read_bytes() == before
+
+
+def test_too_few_officers_exit_1_and_still_write_the_plan_with_what_is_uncovered(
+    starter: Path, tmp_path: Path
+) -> None:
+    scenario = copy_scenario(starter, tmp_path / "kurang")
+    posts = scenario.parent / "pos.csv"
+    with posts.open(encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    for row in rows:
+        row["polri"] = "4" if row["post_id"] == "polsek_klojen" else "0"
+    with posts.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "hasil"
+    result = run("plan", scenario, "--out", out)
+    assert result.code == 1, result.err
+    plan = plan_of(out)
+    covered = sum(len(g["members"]) for g in plan["groups"])
+    assert plan["kpis"]["officers"] == 4 and len(plan["groups"]) == 2
+    assert plan["uncovered"] and covered + len(plan["uncovered"]) == 40
+    assert all(u["reason_id"] and u["reason_en"] for u in plan["uncovered"])
+    assert "tanpa kelompok jaga" in result.err and "TPS tanpa jaga" in result.out
+    assert validate_plan_files(out / "scenario.toml", out / "plan.json") == []
+    assert (out / "map.html").is_file() and (out / "duty_roster.xlsx").is_file()
+
+
+def test_ctrl_c_exits_130_and_leaves_no_output(
+    starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "plan_reserve", interrupted)
+    fresh = tmp_path / "baru"
+    result = run("plan", starter, "--out", fresh)
+    assert result.code == 130 and "Dihentikan" in result.err
+    assert not fresh.exists() and leftovers(tmp_path) == []
+    existing = tmp_path / "lama"
+    existing.mkdir()
+    (existing / "plan.json").write_text("rencana lama", encoding="utf-8")
+    assert run("plan", starter, "--out", existing).code == 130
+    assert [p.name for p in existing.iterdir()] == ["plan.json"]
+    assert (existing / "plan.json").read_text(encoding="utf-8") == "rencana lama"
+
+
+def test_an_output_over_an_input_is_refused(starter: Path, tmp_path: Path) -> None:
+    scenario = copy_scenario(starter, tmp_path / "s")
+    (scenario.parent / "tps.csv").rename(scenario.parent / "summary.json")
+    text = scenario.read_text(encoding="utf-8").replace('"tps.csv"', '"summary.json"')
+    scenario.write_text(text, encoding="utf-8")
+    result = run("plan", scenario, "--out", scenario.parent)
+    assert result.code == 2 and "summary.json" in result.err and "--out" in result.err
+    result = run("plan", scenario, "--out", scenario)
+    assert result.code == 2 and "--out" in result.err and "Traceback" not in result.err
+
+
+# --- the whole Kota Malang demo through the console ------------------------------------------
+
+
+def test_plan_on_the_kota_malang_demo_files_through_the_console(
+    malang_dir: Path, tmp_path: Path
+) -> None:
+    from planner.demo import run_demo
+
+    demo = run_demo(tmp_path / "demo", data_dir=malang_dir, plan=False)
+    assert demo.plan is None and len(demo.scenario.tps) == 1188
+    out = tmp_path / "hasil"
+    result = run_console(
+        "plan",
+        demo.files["scenario"],
+        "--out",
+        out,
+        "--time-limit",
+        "1",
+        "--patrol-solutions",
+        "30",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Ringkasan rencana" in result.stdout and "1,188" in result.stdout
+    plan = plan_of(out)
+    assert plan["kpis"]["tps"] == 1188 and plan["kpis"]["tps_covered"] == 1188
+    assert set(plan["kpis"]["per_polsek"]) == {
+        "Blimbing",
+        "Kedungkandang",
+        "Klojen",
+        "Lowokwaru",
+        "Sukun",
+    }
+    assert len(plan["patrols"]["routes"]) > 20 and plan["officer_pairs"]
+    assert validate_plan_files(out / "scenario.toml", out / "plan.json") == []
+    for name in OUTPUTS[:12]:
+        assert (out / name).is_file(), name
