@@ -3,16 +3,18 @@
 Stages: (1) most risk-weighted TPS covered, only when the officer budget
 binds; (2) fewest officers; (3) least anchor-to-TPS travel plus group-size
 imbalance with the earlier objectives fixed. Stages 1-2 are CP-SAT large
-neighbourhood searches warm-started from a greedy plan. Stage 2 is bounded by
-a capacity-counting bound and then probed with the HiGHS MIP
-(:mod:`planner._group_mip`), which improves the plan or proves it optimal;
-stage 1 by the LP relaxation (HiGHS through SciPy). Stage 3 moves anchors by
+neighbourhood searches warm-started from a greedy plan. Stage 2 first probes
+its capacity-counting bound with the HiGHS MIP (:mod:`planner._group_mip`):
+a plan at the bound is optimal, none raises the bound; CP-SAT then searches
+what is left between plan and bound. Stage 1 is bounded by the LP relaxation
+(HiGHS through SciPy). Stage 3 moves anchors by
 local search with each anchor set allocated exactly by min-cost flow, bounded
 by the LP relaxation of the same CP-SAT model.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -75,12 +77,12 @@ class SolverSettings:
         return self.time_limit_s * max(1.0, n_tps / 100)
 
     def lp_bound(self, model: cp_model.CpModel, n_tps: int) -> float | None:
-        """The LP relaxation bound within twice the effort, in iterations when
+        """The LP relaxation bound within the effort, in iterations when
         deterministic (so that the same inputs give the same bound on any machine)."""
         if self.deterministic:
-            iterations = round(2 * self.effort(n_tps) * LP_ITERATIONS_PER_S)
+            iterations = round(self.effort(n_tps) * LP_ITERATIONS_PER_S)
             return lp_relaxation_bound(model, None, iterations)
-        return lp_relaxation_bound(model, 2 * self.effort(n_tps))
+        return lp_relaxation_bound(model, self.effort(n_tps))
 
 
 @dataclass(frozen=True)
@@ -126,21 +128,22 @@ def solve_kecamatan(
             model.optimise("coverage", model.covered_weight(), maximise=True, start_value=start)
         )
         model.add(model.covered_weight() >= round(stats[-1].objective))
-    known_bound = None if rationed else problem.officer_bound(model.pairs)
     step = int(np.gcd.reduce(problem.officers)) if len(problem.officers) else 1
     start = sum(int(problem.officers[m].max()) for _, m in model.groups)
-    stats.append(
-        model.optimise(
-            "officers",
-            model.officers(),
-            known_bound=known_bound,
-            step=step,
-            start_value=start,
-            use_lp=rationed,
-        )
-    )
+    known_bound, probe_s = None, 0.0
     if not rationed:
-        stats[-1] = model.probe_officers(stats[-1], step)
+        probe_start = time.perf_counter()
+        start, known_bound = model.probe_officers(start, problem.officer_bound(model.pairs), step)
+        probe_s = time.perf_counter() - probe_start
+    found = model.optimise(
+        "officers",
+        model.officers(),
+        known_bound=known_bound,
+        step=step,
+        start_value=start,
+        use_lp=rationed,
+    )
+    stats.append(dataclasses.replace(found, wall_s=found.wall_s + probe_s))
     officers_bound = math.ceil(stats[-1].best_bound - 1e-6)
     model.add(model.officers() <= round(stats[-1].objective))
     stats.append(model.improve_travel())
@@ -312,15 +315,15 @@ class GroupModel:
             return math.floor(min(bounds) / step + 1e-9) * step
         return math.ceil(max(bounds) / step - 1e-9) * step
 
-    def probe_officers(self, found: StageStats, step: int) -> StageStats:
+    def probe_officers(self, value: int, bound: int, step: int) -> tuple[int, int]:
         """Probe at the bound with the HiGHS MIP: a plan there is optimal, none raises the bound.
 
-        Probing stops when the bound meets the plan, when a probe ends without
-        an answer, or when the time budget is spent.
+        ``value`` is the officers of the current groups. Probing stops when the
+        bound meets the plan, when a probe ends without an answer, or when the
+        time budget is spent; returns the officers and the bound reached.
         """
         start = time.perf_counter()
-        value = round(found.objective)
-        bound = math.ceil(found.best_bound / step - 1e-9) * step
+        bound = math.ceil(bound / step - 1e-9) * step
         mip = OfficerMip(self.problem, self.pairs) if value > bound else None
         settings = self.settings
         while mip is not None and value > bound:
@@ -340,9 +343,7 @@ class GroupModel:
             if probe.groups is not None:
                 self.groups = probe.groups
                 value = sum(int(self.problem.officers[m].max()) for _, m in self.groups)
-        status = found.status if value == round(found.objective) else "feasible"
-        wall_s = found.wall_s + time.perf_counter() - start
-        return self._stats("officers", value, bound, wall_s, status)
+        return value, bound
 
     def _lp_bound(self, stage: str) -> float | None:
         """The LP relaxation bound of the current objective, reported with its time."""
