@@ -9,7 +9,7 @@ a plan at the bound is optimal, none raises the bound; CP-SAT then searches
 what is left between plan and bound. Stage 1 is bounded by the LP relaxation
 (HiGHS through SciPy). Stage 3 moves anchors by
 local search with each anchor set allocated exactly by min-cost flow, bounded
-by the LP relaxation of the same CP-SAT model.
+by a Lagrangian relaxation (:mod:`planner._travel_bound`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from planner._groups import (
     ration_groups,
 )
 from planner._lp_bound import lp_relaxation_bound
+from planner._travel_bound import lagrangian_travel_bound
 from planner.progress import Report, Throttle, no_report
 
 _LNS_WORKERS = 4  # CP-SAT sub-solvers, interleaved in deterministic batches
@@ -358,7 +359,11 @@ class GroupModel:
         return bound
 
     def improve_travel(self) -> StageStats:
-        """Stage 3: anchor local search with min-cost-flow allocation; LP bound for the gap."""
+        """Stage 3: anchor local search with min-cost-flow allocation.
+
+        The gap is against a Lagrangian bound (every TPS covered) or, when
+        personnel is rationed, the LP relaxation.
+        """
         start = time.perf_counter()
         covered = sum(len(m) for _, m in self.groups)
         target10 = round(10 * covered / max(1, len(self.groups)))
@@ -369,9 +374,18 @@ class GroupModel:
             weight,
         )
         cost, self.groups = improve_anchors(self.problem, self.pairs, self.groups, objective)
-        expression = self._travel_expression(objective)
-        self.model.minimize(expression)
-        bound = self._lp_bound("travel")
+        if self.problem.officer_budget is None:
+            officers = sum(int(self.problem.officers[m].max()) for _, m in self.groups)
+            bound: float | None = lagrangian_travel_bound(
+                self.problem,
+                self.pairs,
+                objective,
+                max_groups=officers // int(self.problem.officers.min()),
+                upper=cost,
+            )
+        else:  # some TPS may stay uncovered: the LP relaxation of the full model
+            self.model.minimize(self._travel_expression(objective))
+            bound = self._lp_bound("travel")
         return self._stats(
             "travel",
             float(cost),

@@ -16,6 +16,7 @@ from planner._groups import (
     greedy_groups,
 )
 from planner._lp_bound import lp_relaxation_bound
+from planner._travel_bound import lagrangian_travel_bound
 from planner.assignment import assign_guards, by_hand_baseline
 from planner.rules import RiskCategory, load_rules
 from planner.scenario import load_scenario, place_on_network
@@ -224,3 +225,32 @@ def test_officer_mip_probes_match_brute_force_with_mixed_officers() -> None:
     assert all((i, j) in pairs for j, m in found.groups for i in m)
     none = mip.probe(int(best) - 1, 10.0, 1000, 0)
     assert none.outcome == "none_better" and none.officers_bound == best
+
+
+def test_lagrangian_travel_bound_is_below_the_brute_force_optimum() -> None:
+    rng = np.random.default_rng(3)
+    points = rng.uniform(0, 100, size=(8, 2))
+    travel = np.linalg.norm(points[:, None] - points[None, :], axis=2)
+    problem = problem_of(travel, [10, 10, 3, 10, 10, 3, 10, 10], limit=70.0)
+    pairs = problem.allowed_pairs()
+    allowed = set(pairs)
+    objective = TravelObjective(np.rint(10 * travel).astype(np.int64), 30, 5)
+
+    def block_cost(block: list[int]) -> float:
+        costs = [
+            objective.size_cost(len(block))
+            + sum(int(objective.travel10[j, i]) for i in block if i != j)
+            for j in block
+            if all((i, j) in allowed for i in block) and len(block) <= problem.capacity[j]
+        ]
+        return min(costs, default=np.inf)
+
+    for max_groups in (3, 4):
+        optimum = min(
+            sum(block_cost(b) for b in partition)
+            for partition in _partitions(list(range(8)))
+            if len(partition) <= max_groups
+        )
+        assert np.isfinite(optimum)
+        bound = lagrangian_travel_bound(problem, pairs, objective, max_groups, upper=optimum)
+        assert 0.7 * optimum <= bound <= optimum + 1e-6
