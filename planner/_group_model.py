@@ -383,6 +383,11 @@ class GroupModel:
                 max_groups=officers // int(self.problem.officers.min()),
                 upper=cost,
             )
+            self.report(
+                f"{self.problem.kecamatan} [{STAGE_NAMES['travel']}]: batas relaksasi Lagrange "
+                f"{bound:,.1f} ({time.perf_counter() - start:.1f} s)",
+                detail=True,
+            )
         else:  # some TPS may stay uncovered: the LP relaxation of the full model
             self.model.minimize(self._travel_expression(objective))
             bound = self._lp_bound("travel")

@@ -132,7 +132,7 @@ def test_plan_prints_a_summary_and_logs_the_progress(planned: tuple[Path, Run]) 
         "Memuat jaringan jalan",
         "Waktu tempuh 40 x 40 TPS",
         "Klojen [personel]: 12",
-        "Klojen [waktu tempuh]: batas relaksasi LP",
+        "Klojen [waktu tempuh]: batas relaksasi Lagrange",
         "batas",
         "Patroli polsek_klojen:",
         "semua aturan terpenuhi",
