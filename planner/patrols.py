@@ -291,14 +291,7 @@ def _routes(
         if not route.visits:
             continue
         vehicle = problem.problem.vehicles[route.vehicle]
-        coords: list[tuple[float, float]] = []
-        for a, b in zip(route.nodes[:-1], route.nodes[1:], strict=True):
-            if a == b:
-                continue
-            _, line = roads.router.path(
-                points.subset([problem.point_index[a]]), points.subset([problem.point_index[b]])
-            )
-            coords.extend(tuple(map(float, c)) for c in line.coords)
+        coords = roads.router.path_line(points.subset(problem.point_index[list(route.nodes)]))
         routes.append(
             PatrolRoute(
                 vehicle_id=problem.vehicle_names[route.vehicle],
