@@ -198,10 +198,8 @@ def area_of(item: Consignment) -> str:
     return CITY if scope(item.leg) == "city" else item.kecamatan
 
 
-def consignments(
-    scenario: Scenario, sites: Sequence[Site]
-) -> tuple[dict[str, list[Consignment]], list[Undelivered]]:
-    """Every leg's consignments, and those too big for any truck (undelivered)."""
+def consignments(scenario: Scenario, sites: Sequence[Site]) -> dict[str, list[Consignment]]:
+    """Every leg's consignments; per kelurahan ones split into truckloads where they can be."""
     load = scenario.rules.logistics.tps_load
     warehouse = next(s.site_id for s in sites if s.kind == "warehouse")
     ppk = {s.kecamatan: s.site_id for s in sites if s.kind == "ppk"}
@@ -210,7 +208,6 @@ def consignments(
     for row in scenario.tps.sort_values(["kecamatan", "kelurahan", "tps_id"]).itertuples():
         by_kelurahan[str(row.kecamatan), str(row.kelurahan)].append(str(row.tps_id))
     out: dict[str, list[Consignment]] = {leg: [] for leg in LEGS}
-    too_big: list[Undelivered] = []
     for leg in LEGS:
         origin, destination = LEG_ENDS[leg]
         capacity = fleet_of(scenario.rules, leg).truck_capacity
@@ -225,8 +222,8 @@ def consignments(
                     (f"{ends['pps']}:{n}", [str(t) for t in part])
                     for n, part in enumerate(parts, start=1)
                 ]
-            for name, chunk in chunks:
-                item = Consignment(
+            out[leg] += [
+                Consignment(
                     f"{leg}:{name}",
                     leg,
                     ends.get(origin, chunk[0]),
@@ -235,11 +232,9 @@ def consignments(
                     tuple(chunk),
                     load * len(chunk),
                 )
-                if item.load > capacity:
-                    too_big.append(_undelivered(item, TOO_BIG))
-                else:
-                    out[leg].append(item)
-    return out, too_big
+                for name, chunk in chunks
+            ]
+    return out
 
 
 def _undelivered(item: Consignment, reason: tuple[str, str]) -> Undelivered:
@@ -410,7 +405,13 @@ def plan_logistics(
     places = Places(
         roads, site_points(roads, sites, rules.snap_max_distance_m), logistics.truck_speed_factor
     )
-    items, undelivered = consignments(scenario, sites)
+    items = consignments(scenario, sites)
+    undelivered = [
+        _undelivered(c, TOO_BIG)
+        for leg in LEGS
+        for c in items[leg]
+        if c.load > fleet_of(rules, leg).truck_capacity
+    ]
     workers = workers or min(2, os.cpu_count() or 1)
     with _Solver(workers, None if deterministic else logistics.time_limit_s, seed) as solver:
         routes: list[EscortRoute] = []
@@ -418,13 +419,11 @@ def plan_logistics(
         arrived: dict[tuple[str, str, str], int] = {}  # (leg, place, tps) -> end of unloading
         for step in range(len(FLOWS[0])):
             legs = [flow[step] for flow in FLOWS]
-            hubs = [
-                hub
-                for leg in legs
-                for hub in hub_problems(
-                    leg, items[leg], places, rules, fleet_of(rules, leg).truck_capacity
-                )
-            ]
+            hubs = []
+            for leg in legs:
+                capacity = fleet_of(rules, leg).truck_capacity
+                fits = [c for c in items[leg] if c.load <= capacity]
+                hubs += hub_problems(leg, fits, places, rules, capacity)
             trips: dict[str, list[Trip]] = defaultdict(list)
             solved = solver.solve([h.problem for h in hubs], logistics.trip_solution_limit)
             for hub, solution in zip(hubs, solved, strict=True):

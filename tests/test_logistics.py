@@ -16,6 +16,7 @@ from planner.logistics import (
     NO_ESCORT,
     NO_ROUTE,
     TOO_BIG,
+    UPSTREAM,
     LogisticsPlan,
     consignments,
     plan_logistics,
@@ -192,12 +193,15 @@ def test_goods_no_one_can_carry_are_reported_with_reasons(tmp_path: Path) -> Non
     assert not delivered & lost
     (tmp_path / "small").mkdir()
     too_small = {"logistics": {"local": {"truck_capacity": 5}}}
-    scenario, roads = logistics_town(tmp_path / "small", too_small)
-    items, big = consignments(scenario, logistics_sites(scenario, roads.graph)[0])
-    assert {(u.leg, u.reason_en) for u in big} == {
-        (leg, TOO_BIG[1]) for leg in ("ppk_pps", "pps_tps", "tps_pps", "pps_ppk")
-    }
-    assert not any(items[leg] for leg in ("pps_tps", "tps_pps"))
+    scenario, _, plan = planned_town(tmp_path / "small", too_small)
+    assert {u.leg for u in plan.undelivered} == set(LEGS) - {"warehouse_ppk"}
+    upstream = {u.consignment_id for u in plan.undelivered if u.leg == "ppk_warehouse"}
+    assert {u.reason_en for u in plan.undelivered if u.leg == "ppk_warehouse"} == {UPSTREAM[1]}
+    assert upstream == {c.consignment_id for c in plan.consignments if c.leg == "ppk_warehouse"}
+    local = {"ppk_pps", "pps_tps", "tps_pps", "pps_ppk"}
+    too_big = {u.consignment_id for u in plan.undelivered if u.reason_en == TOO_BIG[1]}
+    assert too_big == {c.consignment_id for c in plan.consignments if c.leg in local}
+    assert len(consignments(scenario, plan.sites)["pps_tps"]) == len(scenario.tps)
 
 
 def test_sites_table_overrides_defaults_and_reports_every_bad_row(tmp_path: Path) -> None:
