@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from planner._data import data_path
 from planner._errors import InputError, Problem
 from planner.assignment import assign_guards
 from planner.exports import write_outputs
+from planner.logistics import plan_logistics
 from planner.patrols import plan_patrols
 from planner.plan import plan_document, write_plan
 from planner.posts import load_posts
@@ -23,7 +25,14 @@ from planner.reserve import plan_reserve
 from planner.roster import pair_officers, synthetic_roster
 from planner.rules import RiskCategory, Rules, load_rules, merge, read_toml
 from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
-from planner.sources import base_data_dir, download_boundaries, load_boundaries, resolve_network
+from planner.sites import logistics_sites
+from planner.sources import (
+    Boundaries,
+    base_data_dir,
+    download_boundaries,
+    load_boundaries,
+    resolve_network,
+)
 from planner.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
 from planner.validate import Violation, validate_plan
 
@@ -59,6 +68,7 @@ def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]
         )
     chosen = config["elections"][election]
     overrides: dict[str, Any] = {"tps": {"max_voters": chosen["max_voters"]}}
+    overrides["logistics"] = {"election_date": chosen["date"], **chosen.get("logistics", {})}
     if "kurang_rawan_max_tps" in chosen:
         overrides["pattern"] = {"kurang_rawan": {"max_tps": chosen["kurang_rawan_max_tps"]}}
     return election, load_rules(merge(config, overrides)), config
@@ -133,7 +143,7 @@ def run_demo(
     progress.info(f"Skenario ditulis ke {out}")
     if not plan:
         return DemoResult(scenario, roads, files, None)
-    document = make_plan(scenario, roads, seed, progress)
+    document = make_plan(scenario, roads, seed, progress, boundaries)
     files["plan"] = out / "plan.json"
     write_plan(files["plan"], document)
     with progress.stage("Memeriksa rencana secara independen (independent validation)"):
@@ -147,9 +157,13 @@ def run_demo(
 
 
 def make_plan(
-    scenario: Scenario, roads: RoadContext, seed: int, progress: Progress = SILENT
+    scenario: Scenario,
+    roads: RoadContext,
+    seed: int,
+    progress: Progress = SILENT,
+    boundaries: Boundaries | None = None,
 ) -> dict[str, Any]:
-    """Guard groups, named pairs, reserve and patrols for a scenario, as a plan document."""
+    """Guard groups, named pairs, reserve, patrols and logistics, as a plan document."""
     with progress.stage("Menyusun kelompok jaga (guard-group assignment, CP-SAT)"):
         assignment = assign_guards(scenario, roads, seed=seed, progress=progress.info)
     progress.info(
@@ -173,7 +187,17 @@ def make_plan(
     progress.info(
         f"  {len(patrols.routes)} kendaraan; {patrols.coverage:.1%} kunjungan wajib terlayani"
     )
-    return plan_document(scenario, roads, assignment, reserve, seed, roster, patrols)
+    with progress.stage("Merencanakan kawal logistik dan jaga gudang (logistics, OR-Tools)"):
+        sites, _ = logistics_sites(scenario, roads.graph, boundaries)
+        logistics = plan_logistics(scenario, roads, sites, assignment, seed=seed)
+    short = sum(p.shortfall > 0 for p in logistics.personnel)
+    progress.info(
+        f"  {len(logistics.routes)} rute kawal, {logistics.escort_hours:,.0f} jam-personel; "
+        f"{len(logistics.undelivered)} muatan tak terantar; {short} hari-pos kurang personel"
+    )
+    return plan_document(
+        scenario, roads, assignment, reserve, seed, roster, patrols, logistics=logistics
+    )
 
 
 def scenario_toml(
@@ -202,11 +226,16 @@ def scenario_toml(
 
 
 def rule_overrides_toml(rules: Rules) -> str:
-    """The election's rule overrides as TOML: voter limit and the kurang rawan group size."""
+    """The election's rule overrides as TOML: voter limit, kurang rawan group size, logistics."""
     kurang_rawan = rules.pattern[RiskCategory.KURANG_RAWAN].max_tps
+    warehouse = rules.logistics.warehouse
     return (
         f"[tps]\nmax_voters = {rules.max_voters}\n\n"
-        f"[pattern.kurang_rawan]\nmax_tps = {kurang_rawan}\n"
+        f"[pattern.kurang_rawan]\nmax_tps = {kurang_rawan}\n\n"
+        f'[logistics]\nelection_date = "{rules.logistics.election_date}"\n\n'
+        f"[logistics.warehouse]\nname = {json.dumps(warehouse.name)}\n"
+        f"kecamatan = {json.dumps(warehouse.kecamatan)}\n"
+        f"address = {json.dumps(warehouse.address)}\n"
     )
 
 

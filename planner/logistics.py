@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 
 from planner._errors import InputError, Problem
 from planner._trips import Consignment, Places, Trip, hub_problems, read_trips
@@ -67,6 +68,8 @@ from planner.vrp import (
 )
 from planner.vrp_check import check_vrp_solution
 
+GEOMETRY_TOLERANCE_DEG = 0.00001
+"""Route lines are simplified to about 1 m (their ends stay put)."""
 NEVER = 10**9
 """The ready time of goods that never arrive."""
 CITY = "kota"
@@ -538,7 +541,8 @@ def _routes(
                 )
                 path.append(stop.point)
         path.append(home)
-        coords = places.roads.router.path_line(places.points.subset(path))
+        line = shapely.LineString(places.roads.router.path_line(places.points.subset(path)))
+        coords = shapely.get_coordinates(shapely.simplify(line, GEOMETRY_TOLERANCE_DEG))
         routes.append(
             EscortRoute(
                 route_id=f"{duty.leg}/{escort}/{window + 1}",
@@ -553,7 +557,7 @@ def _routes(
                 start_s=route.start_time + duty.origin_s,
                 end_s=route.end_time + duty.origin_s,
                 stops=tuple(stops),
-                geometry=tuple((round(x, 6), round(y, 6)) for x, y in coords),
+                geometry=tuple((round(float(x), 6), round(float(y), 6)) for x, y in coords),
             )
         )
     return routes

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import shapely
 
+from planner.assignment import assign_guards
+from planner.logistics import plan_logistics
 from planner.network import NetworkReport, add_travel_times
+from planner.plan import plan_document
+from planner.reserve import plan_reserve
 from planner.rules import Rules, load_rules, merge
 from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
+from planner.sites import load_sites, logistics_sites
 
 WEST, SOUTH = 112.60, -7.99
 
@@ -127,3 +134,18 @@ def logistics_town(
     scenario = load_scenario(write_tps(folder / "tps.csv", rows), folder / "posts.csv", rules)
     graph = grid_city(rules)
     return scenario, place_on_network(scenario, graph, city_report(graph))
+
+
+def town_plan(
+    folder: Path, overrides: dict | None = None, sites_file: Path | None = None
+) -> tuple[Scenario, RoadContext, dict[str, Any]]:
+    """The logistics town's full plan document (guards, reserve, logistics) as JSON values."""
+    small = merge({"reserve": {"candidate_road_nodes": 8}}, overrides or {})
+    scenario, roads = logistics_town(folder, small)
+    assignment = assign_guards(scenario, roads, seed=0, workers=1)
+    reserve = plan_reserve(scenario, roads)
+    table = None if sites_file is None else load_sites(sites_file, scenario.rules)
+    sites, _ = logistics_sites(scenario, roads.graph, table=table)
+    logistics = plan_logistics(scenario, roads, sites, assignment, workers=1)
+    document = plan_document(scenario, roads, assignment, reserve, 0, logistics=logistics)
+    return scenario, roads, json.loads(json.dumps(document))

@@ -5,36 +5,24 @@ from __future__ import annotations
 import ast
 import copy
 import itertools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from planner.assignment import assign_guards
-from planner.logistics import plan_logistics
-from planner.plan import plan_document
-from planner.reserve import plan_reserve
 from planner.scenario import Scenario
-from planner.sites import logistics_sites
 from planner.validate import CODES, validate_plan
-from tests.city import logistics_town
+from tests.city import town_plan
 
-SMALL_RESERVE = {"reserve": {"candidate_road_nodes": 8}}
 Town = tuple[Scenario, Any, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
 def town(tmp_path_factory: pytest.TempPathFactory) -> Town:
     """The logistics town, its graph and the full plan document with a logistics section."""
-    scenario, roads = logistics_town(tmp_path_factory.mktemp("validate"), SMALL_RESERVE)
-    assignment = assign_guards(scenario, roads, seed=0, workers=1)
-    reserve = plan_reserve(scenario, roads)
-    sites, _ = logistics_sites(scenario, roads.graph)
-    logistics = plan_logistics(scenario, roads, sites, assignment, workers=1)
-    document = plan_document(scenario, roads, assignment, reserve, 0, logistics=logistics)
-    return scenario, roads.graph, json.loads(json.dumps(document))
+    scenario, roads, document = town_plan(tmp_path_factory.mktemp("validate"))
+    return scenario, roads.graph, document
 
 
 def corrupt(town: Town, change: Callable[[dict[str, Any]], None]) -> set[str]:
