@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Mapping
@@ -46,6 +47,7 @@ def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]
         )
     chosen = config["elections"][election]
     overrides: dict[str, Any] = {"tps": {"max_voters": chosen["max_voters"]}}
+    overrides["logistics"] = {"election_date": chosen["date"], **chosen.get("logistics", {})}
     if "kurang_rawan_max_tps" in chosen:
         overrides["pattern"] = {"kurang_rawan": {"max_tps": chosen["kurang_rawan_max_tps"]}}
     return election, load_rules(merge(config, overrides)), config
@@ -152,9 +154,14 @@ def scenario_toml(
 
 
 def rule_overrides_toml(rules: Rules) -> str:
-    """The election's rule overrides as TOML: voter limit and the kurang rawan group size."""
+    """The election's rule overrides as TOML: voter limit, kurang rawan group size, logistics."""
     kurang_rawan = rules.pattern[RiskCategory.KURANG_RAWAN].max_tps
+    warehouse = rules.logistics.warehouse
     return (
         f"[tps]\nmax_voters = {rules.max_voters}\n\n"
-        f"[pattern.kurang_rawan]\nmax_tps = {kurang_rawan}\n"
+        f"[pattern.kurang_rawan]\nmax_tps = {kurang_rawan}\n\n"
+        f'[logistics]\nelection_date = "{rules.logistics.election_date}"\n\n'
+        f"[logistics.warehouse]\nname = {json.dumps(warehouse.name)}\n"
+        f"kecamatan = {json.dumps(warehouse.kecamatan)}\n"
+        f"address = {json.dumps(warehouse.address)}\n"
     )

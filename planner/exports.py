@@ -19,6 +19,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner import __version__
 from planner._atomic import atomic_path, write_json, write_text
+from planner.logistics_layers import (
+    SITE_LABELS,
+    clock,
+    day_name,
+    day_of,
+    leg_label,
+    stop_summary,
+)
 from planner.maps import (
     PlanView,
     key_figures,
@@ -42,6 +50,8 @@ OUTPUT_FILES = {
     "summary": "summary.json",
 }
 """The files :func:`write_outputs` writes by kind (besides ``layers/<layer>.geojson``)."""
+ESCORT_ROSTER_FILE = "escort_roster.csv"
+"""Written besides them when the plan has logistics."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """Text starting so is a formula to spreadsheets: kept as text (formula injection)."""
 
@@ -121,6 +131,79 @@ COLUMN_WIDTHS = {
 """XLSX column widths in characters; ``polsek`` and ``kecamatan`` are the sheet itself."""
 
 
+ESCORT_COLUMNS = (
+    "polsek",
+    "date",
+    "duty",
+    "task",
+    "time",
+    "truck",
+    "escort_unit",
+    "officers",
+    "stops",
+    "notes",
+)
+"""Escort sheet columns: one row per escort route, storage site and day, and day's tally."""
+
+ESCORT_HEADERS: dict[str, dict[str, str]] = {
+    "id": {
+        "polsek": "Polsek",
+        "date": "Hari",
+        "duty": "Tugas",
+        "task": "Rincian",
+        "time": "Jam (WIB)",
+        "truck": "Truk",
+        "escort_unit": "Satuan kawal",
+        "officers": "Personel",
+        "stops": "Singgahan (WIB)",
+        "notes": "Catatan",
+        "roster": "Daftar kawal logistik dan jaga gudang",
+        "sheet": "Kawal",
+        "escort": "Kawal logistik",
+        "guard": "Jaga",
+        "tally": "Rekap personel",
+        "per_shift": "personel per giliran",
+        "available": "tersedia",
+        "short": "KURANG",
+        "approximate": "lokasi perkiraan",
+    },
+    "en": {
+        "polsek": "Polsek",
+        "date": "Day",
+        "duty": "Duty",
+        "task": "Task",
+        "time": "Time (WIB)",
+        "truck": "Truck",
+        "escort_unit": "Escort unit",
+        "officers": "Officers",
+        "stops": "Stops (WIB)",
+        "notes": "Notes",
+        "roster": "Logistics escort and storage guard roster",
+        "sheet": "Escort",
+        "escort": "Logistics escort",
+        "guard": "Guard",
+        "tally": "Personnel tally",
+        "per_shift": "officers per shift",
+        "available": "available",
+        "short": "SHORT",
+        "approximate": "approximate location",
+    },
+}
+
+ESCORT_WIDTHS = {
+    "date": 13,
+    "duty": 15,
+    "task": 28,
+    "time": 22,
+    "truck": 18,
+    "escort_unit": 24,
+    "officers": 9,
+    "stops": 60,
+    "notes": 24,
+}
+"""Escort sheet column widths in characters; ``polsek`` is the sheet itself."""
+
+
 def headers(lang: str) -> dict[str, str]:
     """The roster's column headers and titles in a language."""
     text(lang)  # rejects an unknown language
@@ -181,13 +264,86 @@ def roster_rows(
     return rows
 
 
-def write_roster_csv(path: str | Path, rows: list[dict[str, Any]], lang: str = "id") -> Path:
-    """The roster as one CSV (UTF-8 with BOM so spreadsheets read it), atomically."""
-    h = headers(lang)
+def escort_rows(
+    scenario: Scenario, plan: Mapping[str, Any], lang: str = "id"
+) -> list[dict[str, Any]]:
+    """The escort sheet: per post and day its escort routes, storage guards and tally."""
+    section = plan.get("logistics")
+    if not isinstance(section, Mapping):
+        return []
+    h = ESCORT_HEADERS[lang]
+    view = PlanView.of(scenario, plan)
+    date = section["election_date"]
+    sites = {s["site_id"]: s for s in section["sites"]}
+    names = {k: v.get("name") or k for k, v in sites.items()}
+    rows: list[tuple[tuple[str, int, int, str], dict[str, Any]]] = []
+
+    def add(post: str, day: int, order: int, when: str, **values: Any) -> None:
+        row = {**dict.fromkeys(ESCORT_COLUMNS, ""), **values}
+        row["polsek"] = view.post_name.get(post, post)
+        row["date"] = day_name(date, day, lang)
+        rows.append(((row["polsek"], day, order, when), row))
+
+    for route in section["routes"]:
+        add(
+            route["post_id"],
+            day_of(route["start_s"]),
+            0,
+            route["start"],
+            duty=h["escort"],
+            task=leg_label(route["leg"], lang),
+            time=f"{clock(route['start'])}–{clock(route['end'])}",
+            truck=route["truck_id"],
+            escort_unit=route["escort_id"],
+            officers=int(route["officers"]),
+            stops="; ".join(stop_summary(route["stops"], names, lang)),
+        )
+    shifts: dict[tuple[str, str, int], list[Mapping[str, Any]]] = {}
+    for shift in section["guards"]:
+        key = (shift["post_id"], shift["site_id"], day_of(shift["start_s"]))
+        shifts.setdefault(key, []).append(shift)
+    for (post, site_id, day), found in shifts.items():
+        site = sites.get(site_id, {})
+        kind = SITE_LABELS[lang].get(site.get("kind", ""), "")
+        add(
+            post,
+            day,
+            1,
+            found[0]["start"],
+            duty=f"{h['guard']} {kind}".strip(),
+            task=names.get(site_id, site_id),
+            time=", ".join(f"{clock(g['start'])}–{clock(g['end'])}" for g in found),
+            officers=sum(int(g["officers"]) for g in found),
+            notes=f"{found[0]['officers']} {h['per_shift']}"
+            + (f"; {h['approximate']}" if site.get("approximate") else ""),
+        )
+    for tally in section["personnel"]:
+        short = f"; {h['short']} {tally['shortfall']}" if tally["shortfall"] else ""
+        add(
+            tally["post_id"],
+            tally["day"],
+            2,
+            "",
+            duty=h["tally"],
+            officers=int(tally["total"]),
+            notes=f"{h['available']} {tally['available']}{short}",
+        )
+    return [row for _, row in sorted(rows, key=lambda item: item[0])]
+
+
+def write_roster_csv(
+    path: str | Path,
+    rows: list[dict[str, Any]],
+    lang: str = "id",
+    columns: tuple[str, ...] = ROSTER_COLUMNS,
+    titles: Mapping[str, str] | None = None,
+) -> Path:
+    """A roster as one CSV (UTF-8 with BOM so spreadsheets read it), atomically."""
+    h = headers(lang) if titles is None else titles
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow([h[c] for c in ROSTER_COLUMNS])
-        writer.writerows([_as_text(row[c]) for c in ROSTER_COLUMNS] for row in rows)
+        writer.writerow([h[c] for c in columns])
+        writer.writerows([_as_text(row[c]) for c in columns] for row in rows)
     return Path(path)
 
 
@@ -202,25 +358,36 @@ def write_roster_xlsx(
     scenario_name: str,
     generated: datetime,
     lang: str = "id",
+    escorts: list[dict[str, Any]] | None = None,
 ) -> Path:
-    """The roster as XLSX, one print-ready sheet per Polsek (landscape A4, fit to width)."""
+    """The roster as XLSX, one print-ready sheet per Polsek (landscape A4, fit to width).
+
+    ``escorts`` (:func:`escort_rows`) add an escort sheet per post after them.
+    """
     h = headers(lang)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    by_polsek: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_polsek.setdefault(row["polsek"], []).append(row)
     used: set[str] = set()
-    for polsek, polsek_rows in by_polsek.items():
+    stamp = f"{generated.strftime('%Y-%m-%d %H:%M')} WIB · tps-planner {__version__}"
+    for polsek, polsek_rows in _by_polsek(rows).items():
         sheet = workbook.create_sheet(_sheet_title(polsek, used))
-        title = (
-            f"{h['roster']} · {polsek} · {scenario_name} · "
-            f"{generated.strftime('%Y-%m-%d %H:%M')} WIB · tps-planner {__version__}"
-        )
-        _fill_sheet(sheet, title, polsek_rows, h)
+        title = f"{h['roster']} · {polsek} · {scenario_name} · {stamp}"
+        _fill_sheet(sheet, title, polsek_rows, h, COLUMN_WIDTHS)
+    e = ESCORT_HEADERS[lang]
+    for polsek, polsek_rows in _by_polsek(escorts or []).items():
+        sheet = workbook.create_sheet(_sheet_title(f"{e['sheet']} {polsek}", used))
+        title = f"{e['roster']} · {polsek} · {scenario_name} · {stamp}"
+        _fill_sheet(sheet, title, polsek_rows, {**h, **e}, ESCORT_WIDTHS)
     with atomic_path(path) as tmp:
         workbook.save(tmp)
     return Path(path)
+
+
+def _by_polsek(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_polsek: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_polsek.setdefault(row["polsek"], []).append(row)
+    return by_polsek
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -235,10 +402,14 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 
 def _fill_sheet(
-    sheet: Worksheet, title: str, rows: list[dict[str, Any]], h: dict[str, str]
+    sheet: Worksheet,
+    title: str,
+    rows: list[dict[str, Any]],
+    h: Mapping[str, str],
+    widths: Mapping[str, int],
 ) -> None:
     """Title row, bold header row repeated on every printed page, wrapped data rows."""
-    columns = list(COLUMN_WIDTHS)
+    columns = list(widths)
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     sheet.append([title])
@@ -258,7 +429,7 @@ def _fill_sheet(
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.border = border
     for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS[column]
+        sheet.column_dimensions[get_column_letter(index)].width = widths[column]
     sheet.freeze_panes = "A3"
     sheet.print_title_rows = "2:2"
     sheet.page_setup.orientation = "landscape"
@@ -330,16 +501,18 @@ def write_outputs(
     """Write maps (internal, public), rosters, GIS layers and the summary into ``out_dir``.
 
     Files: ``map.html``, ``map_public.html``, ``duty_roster.csv``, ``duty_roster.xlsx``
-    (``roster.csv`` is the named-officer input beside a scenario), ``layers.gpkg``,
+    (``roster.csv`` is the named-officer input beside a scenario), with logistics
+    ``escort_roster.csv`` (its sheets are in ``duty_roster.xlsx`` too), ``layers.gpkg``,
     ``layers/<layer>.geojson`` and ``summary.json``; returned by kind: ``map``,
-    ``map_public``, ``roster_csv``, ``roster_xlsx``, ``layers_gpkg``, ``summary`` and
-    ``geojson_<layer>``. Refuses (:class:`InputError`, nothing written) when an output
-    would overwrite one of the scenario's input files.
+    ``map_public``, ``roster_csv``, ``roster_xlsx``, ``escort_csv``, ``layers_gpkg``,
+    ``summary`` and ``geojson_<layer>``. Refuses (:class:`InputError`, nothing written)
+    when an output would overwrite one of the scenario's input files.
     """
     out = Path(out_dir)
     layers = gis_layers(scenario, plan, boundaries, lang)
     files = {
         **{kind: out / name for kind, name in OUTPUT_FILES.items()},
+        **({"escort_csv": out / ESCORT_ROSTER_FILE} if "logistics" in plan else {}),
         **{f"geojson_{name}": out / "layers" / f"{name}.geojson" for name in layers},
     }
     refuse_inputs(files.values(), scenario)
@@ -347,8 +520,12 @@ def write_outputs(
     write_map(files["map"], scenario, plan, boundaries, "internal", lang, generated)
     write_map(files["map_public"], scenario, plan, boundaries, "public", lang, generated)
     rows = roster_rows(scenario, plan, lang)
+    escorts = escort_rows(scenario, plan, lang)
     write_roster_csv(files["roster_csv"], rows, lang)
-    write_roster_xlsx(files["roster_xlsx"], rows, scenario.name, generated, lang)
+    if "escort_csv" in files:
+        titles = ESCORT_HEADERS[lang]
+        write_roster_csv(files["escort_csv"], escorts, lang, ESCORT_COLUMNS, titles)
+    write_roster_xlsx(files["roster_xlsx"], rows, scenario.name, generated, lang, escorts)
     write_geopackage(files["layers_gpkg"], layers)
     write_geojson_layers(out / "layers", layers)
     write_json(files["summary"], summary_document(scenario, plan, generated))

@@ -25,7 +25,9 @@ from folium.utilities import JsCode
 from planner import __version__
 from planner._atomic import write_text
 from planner._errors import InputError, Problem
+from planner.logistics_layers import SITE_LABELS, logistics_layers
 from planner.progress import now_wib
+from planner.rules import LEGS
 from planner.scenario import Scenario
 from planner.sources import Boundaries
 
@@ -53,6 +55,8 @@ ROUTE_PALETTE = (
     "#00acc1",
     "#8e24aa",
 )
+LOGISTICS_PALETTE = ("#1b5e20", "#2e7d32", "#43a047", "#e65100", "#ef6c00", "#ff8f00")
+"""One colour per logistics leg (:data:`planner.rules.LEGS`): greens out, oranges back."""
 RESERVE_COLOUR = "#0d47a1"
 GROUP_COLOUR = "#37474f"
 ARROW_SPACING_M = 350.0
@@ -73,6 +77,21 @@ TEXT: dict[str, dict[str, str]] = {
         "layer_routes": "Rute patroli",
         "layer_reserve": "Cadangan dan jangkauannya",
         "layer_posts": "Polresta dan Polsek",
+        "layer_logistics": "Kawal logistik",
+        "layer_sites": "Gudang KPU, PPK dan PPS (logistik)",
+        "logistics": "Pengawalan logistik",
+        "logistics_text": "rute kawal",
+        "officer_hours": "jam-personel",
+        "undelivered": "tidak terantar",
+        "leg": "Leg",
+        "day": "Hari",
+        "truck": "Truk",
+        "escort": "Satuan kawal",
+        "guard_days": "Hari dijaga",
+        "guard_shifts": "Giliran jaga",
+        "guard_post": "Penjaga dari",
+        "legend_logistics": "Rute kawal logistik per leg dan hari (hijau: pergi, jingga: kembali)",
+        "legend_sites": "Gudang KPU / PPK / PPS; garis putus = lokasi perkiraan",
         "key_figures": "Angka kunci",
         "tps_covered": "TPS terjaga",
         "of": "dari",
@@ -156,6 +175,21 @@ TEXT: dict[str, dict[str, str]] = {
         "layer_routes": "Patrol routes",
         "layer_reserve": "Reserve and its reach",
         "layer_posts": "Polresta and Polsek",
+        "layer_logistics": "Logistics escort",
+        "layer_sites": "KPU warehouse, PPK and PPS (logistics)",
+        "logistics": "Logistics escort",
+        "logistics_text": "escort routes",
+        "officer_hours": "officer-hours",
+        "undelivered": "undelivered",
+        "leg": "Leg",
+        "day": "Day",
+        "truck": "Truck",
+        "escort": "Escort unit",
+        "guard_days": "Guarded on",
+        "guard_shifts": "Guard shifts",
+        "guard_post": "Guards from",
+        "legend_logistics": "Logistics escort route per leg and day (green: out, orange: back)",
+        "legend_sites": "KPU warehouse / PPK / PPS; dashed = approximate location",
         "key_figures": "Key figures",
         "tps_covered": "TPS covered",
         "of": "of",
@@ -251,6 +285,18 @@ TPS_POPUP_KEYS = (
 ROUTE_POPUP_KEYS = ("home_post", "vehicle_type", "time", "duration", "stops")
 RESERVE_POPUP_KEYS = ("kind", "served", "longest_response", "response_limit", "reach", "location")
 POST_POPUP_KEYS = ("kind", "kecamatan", "address", "officers", "location", "notes")
+LOGISTICS_POPUP_KEYS = ("leg", "day", "time", "duration", "truck", "escort", "home_post", "stops")
+SITE_POPUP_KEYS = (
+    "kind",
+    "kecamatan",
+    "kelurahan",
+    "address",
+    "guard_days",
+    "guard_shifts",
+    "guard_post",
+    "location",
+    "notes",
+)
 
 
 def text(lang: str) -> dict[str, str]:
@@ -318,6 +364,7 @@ class PlanView:
     pairs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     routes: list[dict[str, Any]] = field(default_factory=list)
     has_patrols: bool = False
+    has_logistics: bool = False
 
     @classmethod
     def of(cls, scenario: Scenario, plan: Mapping[str, Any]) -> PlanView:
@@ -345,6 +392,7 @@ class PlanView:
                 view.dropped[drop["tps_id"]].append(drop)
         for pair in plan.get("officer_pairs", []) or []:
             view.pairs[pair["group_id"]].append(pair)
+        view.has_logistics = isinstance(plan.get("logistics"), Mapping)
         return view
 
     def polsek(self, kecamatan: str) -> str:
@@ -411,6 +459,22 @@ def key_figures(scenario: Scenario, plan: Mapping[str, Any]) -> dict[str, Any]:
             "beyond_limit": len(reserve.get("beyond_limit", [])),
         },
         "patrols": patrols,
+        "logistics": _logistics_figures(plan),
+    }
+
+
+def _logistics_figures(plan: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Routes, escort officer-hours, undelivered goods, guard shifts and short post-days."""
+    section = plan.get("logistics")
+    if not isinstance(section, Mapping):
+        return None
+    kpis = section.get("kpis") or {}
+    return {
+        "routes": kpis.get("routes", 0),
+        "escort_hours": kpis.get("escort_hours", 0.0),
+        "undelivered": kpis.get("undelivered", 0),
+        "guard_shifts": kpis.get("guard_shifts", 0),
+        "shortfall_days": kpis.get("shortfall_days", 0),
     }
 
 
@@ -423,7 +487,8 @@ def plan_layers(
     """Every map layer as an EPSG:4326 GeoDataFrame of simple columns (no personnel names).
 
     Layers: ``kecamatan`` and ``kelurahan`` (when given), ``tps``, ``group_lines``,
-    ``patrol_routes`` and ``patrol_stops`` (when the plan has patrols), ``reserve``, ``posts``.
+    ``patrol_routes`` and ``patrol_stops`` (when the plan has patrols), ``reserve``, ``posts``,
+    ``logistics_routes`` and ``logistics_sites`` (when the plan has logistics).
     """
     view = PlanView.of(scenario, plan)
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -437,6 +502,7 @@ def plan_layers(
     if view.has_patrols:
         layers["patrol_routes"] = _route_layer(view)
         layers["patrol_stops"] = _stop_layer(scenario, view)
+    layers.update(logistics_layers(plan, lang))
     layers["reserve"] = _reserve_layer(scenario, plan)
     layers["posts"] = _frame(
         [
@@ -713,6 +779,8 @@ def build_map(
         refs["routes"] = _geojson(
             fmap, _route_features(layers["patrol_routes"], view, lang), t["layer_routes"], "routes"
         )
+    if "logistics_routes" in layers:
+        refs.update(_logistics_layers(fmap, layers, view, lang))
     refs["reserve"] = _geojson(
         fmap, _reserve_features(layers["reserve"], lang), t["layer_reserve"], "reserve"
     )
@@ -769,7 +837,9 @@ def write_map(
     return path
 
 
-def _geojson(fmap: folium.Map, data: dict[str, Any], name: str, kind: str) -> str:
+def _geojson(
+    fmap: folium.Map, data: dict[str, Any], name: str, kind: str, show: bool = True
+) -> str:
     """Add a GeoJSON layer drawn by the ``kind`` helpers; its JS variable name."""
     layer = folium.GeoJson(
         data,
@@ -777,8 +847,90 @@ def _geojson(fmap: folium.Map, data: dict[str, Any], name: str, kind: str) -> st
         on_each_feature=JsCode(f"TPSMAP.onEach.{kind}"),
         pointToLayer=JsCode(f"TPSMAP.point.{kind}"),
         style=JsCode(f"TPSMAP.style.{kind}"),
+        show=show,
     ).add_to(fmap)
     return layer.get_name()
+
+
+def _logistics_layers(
+    fmap: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], view: PlanView, lang: str
+) -> dict[str, str]:
+    """A hidden layer of escort routes per leg and day, and one of storage sites; their refs."""
+    t = text(lang)
+    refs = {}
+    routes = layers["logistics_routes"]
+    groups = routes.groupby(["leg", "day"], sort=False) if len(routes) else []
+    order = sorted(groups, key=lambda g: (LEGS.index(g[0][0]), g[0][1]))
+    for n, ((_, _), group) in enumerate(order):
+        name = (
+            f"{t['layer_logistics']}: {group['leg_label'].iloc[0]} · {group['day_label'].iloc[0]}"
+        )
+        refs[f"logistics{n}"] = _geojson(
+            fmap, _logistics_features(group, view, lang), name, "logistics", show=False
+        )
+    sites = layers["logistics_sites"]
+    refs["sites"] = _geojson(fmap, _site_features(sites, lang), t["layer_sites"], "sites", False)
+    return refs
+
+
+def _logistics_features(routes: gpd.GeoDataFrame, view: PlanView, lang: str) -> dict[str, Any]:
+    """Each escort route's line (popup with its stops) and its arrow line, coloured by leg."""
+    t = text(lang)
+    features = []
+    for row in routes.itertuples():
+        colour = LEGS.index(row.leg) if row.leg in LEGS else 0
+        area = "" if row.area == "kota" else row.area
+        values = {
+            "leg": row.leg_label,
+            "day": row.day_label,
+            "time": f"{row.start}–{row.end}",
+            "duration": f"{number(row.duration_min, lang)} {t['minutes']}",
+            "truck": row.truck_id,
+            "escort": f"{row.escort_id} ({row.officers} {t['personnel']})",
+            "home_post": view.post_name.get(row.post_id, row.post_id),
+            "stops": str(row.stop_count),
+        }
+        properties = {
+            "t": f"{row.truck_id} · {row.escort_id}",
+            "k": area,
+            "c": colour,
+            "v": [values[k] for k in LOGISTICS_POPUP_KEYS],
+            "s": row.stops.split("; ") if row.stops else [],
+        }
+        features.append(_feature(row.geometry, properties))
+        arrows = _arrow_line(row.geometry)
+        if arrows is not None:
+            features.append(_feature(arrows, {"k": area, "c": colour, "arrow": 1}))
+    return _collection(features)
+
+
+def _site_features(sites: gpd.GeoDataFrame, lang: str) -> dict[str, Any]:
+    """Storage sites with when they are guarded; approximate locations flagged."""
+    t = text(lang)
+    features = []
+    for row in sites.itertuples():
+        values = {
+            "kind": row.kind_label,
+            "kecamatan": row.kecamatan,
+            "kelurahan": row.kelurahan,
+            "address": row.address,
+            "guard_days": row.guard_days,
+            "guard_shifts": f"{row.guard_shifts} × {row.guard_officers} {t['personnel']}"
+            if row.guard_shifts
+            else "",
+            "guard_post": row.guard_post,
+            "location": t["approximate"] if row.approximate else "",
+            "notes": row.notes,
+        }
+        properties = {
+            "t": row.name or row.site_id,
+            "kind": row.kind,
+            "x": int(row.approximate),
+            "k": row.kecamatan,
+            "v": [values[k] for k in SITE_POPUP_KEYS],
+        }
+        features.append(_feature(row.geometry, properties, digits=6))
+    return _collection(features)
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
@@ -992,6 +1144,16 @@ def _title_panel(
             f"{number(figures['reserve']['worst_response_min'], lang, 1)} {t['minutes']}",
         ),
     ]
+    logistics = figures.get("logistics")
+    if logistics is not None:
+        rows.append(
+            (
+                t["logistics"],
+                f"{number(logistics['routes'], lang)} {t['logistics_text']}, "
+                f"{number(logistics['escort_hours'], lang)} {t['officer_hours']}; "
+                f"{number(logistics['undelivered'], lang)} {t['undelivered']}",
+            )
+        )
     figure_rows = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
     polsek_rows = "".join(
         f"<tr><td>{e(f['polsek'])}</td><td>{number(f['tps'], lang)}</td>"
@@ -1039,6 +1201,12 @@ def _legend(view: PlanView, lang: str) -> str:
             f'<i class="tpsmap-line tpsmap-route" style="border-color:{ROUTE_PALETTE[0]}"></i>'
             f"{e(t['legend_route'])}"
         )
+    if view.has_logistics:
+        items += [
+            f'<i class="tpsmap-line tpsmap-route" style="border-color:{LOGISTICS_PALETTE[0]}">'
+            f"</i>{e(t['legend_logistics'])}",
+            f'<i class="tpsmap-postkey tpsmap-sitekey">S</i>{e(t["legend_sites"])}',
+        ]
     items += [
         f'<i class="tpsmap-dot tpsmap-reserve" style="border-color:{RESERVE_COLOUR}"></i>'
         f"{e(t['legend_reserve'])}",
@@ -1058,6 +1226,8 @@ def _helpers_script(lang: str) -> str:
         "risk": RISK_COLOURS,
         "uncovered": UNCOVERED_COLOUR,
         "palette": ROUTE_PALETTE,
+        "legs": LOGISTICS_PALETTE,
+        "sites": SITE_LABELS[lang],
         "reserve": RESERVE_COLOUR,
         "group": GROUP_COLOUR,
         "stopsTitle": t["stop_order"],
@@ -1069,6 +1239,8 @@ def _helpers_script(lang: str) -> str:
             "routes": [t[k] for k in ROUTE_POPUP_KEYS],
             "reserve": [t[k] for k in RESERVE_POPUP_KEYS],
             "posts": [t[k] for k in POST_POPUP_KEYS],
+            "logistics": [t[k] for k in LOGISTICS_POPUP_KEYS],
+            "sites": [t[k] for k in SITE_POPUP_KEYS],
         },
     }
     return f"{_JS}\nvar TPSMAP = tpsMapHelpers({script_json(config)});\n"
@@ -1132,6 +1304,10 @@ _CSS = """
   border-radius: 4px; box-shadow: 0 0 0 1px #0d2a6b; width: 22px; height: 22px;
   margin-right: 6px; font-style: normal; }
 .tpsmap-postkey { width: 18px; height: 18px; line-height: 14px; }
+.tpsmap-site, .tpsmap-sitekey { background: #f57f17; box-shadow: 0 0 0 1px #f57f17; }
+.tpsmap-site { display: inline-block; color: #fff; font: 700 10px/18px system-ui, sans-serif;
+  text-align: center; border: 2px solid #fff; border-radius: 50%; width: 22px; height: 22px; }
+.tpsmap-site.tpsmap-approx { border-style: dashed; border-color: #1a1a1a; }
 .tpsmap-post.tpsmap-polresta { background: #000; }
 .tpsmap-post.tpsmap-approx { border-style: dashed; border-color: #ffeb3b; }
 .tpsmap-popup-title { font-weight: 700; font-size: 13px; margin-bottom: 3px; }
@@ -1171,9 +1347,12 @@ function tpsMapHelpers(cfg) {
     svg.setAttribute("height", "0");
     svg.style.position = "absolute";
     var defs = document.createElementNS(ns, "defs");
-    cfg.palette.forEach(function (colour, i) {
+    var colours = cfg.palette.map(function (c, i) { return ["tpsmap-arrow-" + i, c]; })
+      .concat(cfg.legs.map(function (c, i) { return ["tpsmap-leg-" + i, c]; }));
+    colours.forEach(function (pair) {
+      var colour = pair[1];
       var marker = document.createElementNS(ns, "marker");
-      var attrs = {id: "tpsmap-arrow-" + i, viewBox: "0 0 10 10", refX: "5", refY: "5",
+      var attrs = {id: pair[0], viewBox: "0 0 10 10", refX: "5", refY: "5",
         markerWidth: "17", markerHeight: "17", markerUnits: "userSpaceOnUse", orient: "auto"};
       Object.keys(attrs).forEach(function (k) { marker.setAttribute(k, attrs[k]); });
       var path = document.createElementNS(ns, "path");
@@ -1224,6 +1403,13 @@ function tpsMapHelpers(cfg) {
         }
         return {color: cfg.palette[f.properties.c], weight: 4, opacity: 0.85};
       },
+      logistics: function (f) {
+        if (f.properties.arrow) {
+          return {opacity: 0, weight: 1, interactive: false, smoothFactor: 30};
+        }
+        return {color: cfg.legs[f.properties.c], weight: 4, opacity: 0.85, dashArray: "8 4"};
+      },
+      sites: function () { return {}; },
       reserve: function () { return {}; },
       posts: function () { return {}; }
     },
@@ -1246,6 +1432,13 @@ function tpsMapHelpers(cfg) {
         items.push(L.circleMarker(latlng, {radius: 8, color: cfg.reserve, weight: 3,
           fillColor: "#fff", fillOpacity: 1, className: "tpsmap-staging"}));
         return L.featureGroup(items);
+      },
+      sites: function (f, latlng) {
+        var p = f.properties;
+        var short = {warehouse: "G", ppk: "K", pps: "S"}[p.kind] || "?";
+        return L.marker(latlng, {icon: L.divIcon({
+          className: "tpsmap-site" + (p.x ? " tpsmap-approx" : ""),
+          html: short, iconSize: [22, 22]})});
       },
       posts: function (f, latlng) {
         var p = f.properties;
@@ -1284,6 +1477,29 @@ function tpsMapHelpers(cfg) {
         }, {maxWidth: 380});
         layer.bindTooltip(tip(p.t), {sticky: true});
       },
+      logistics: function (f, layer) {
+        var p = f.properties;
+        if (p.arrow) {
+          layer.on("add", function () {
+            layer._path.setAttribute("marker-mid", "url(#tpsmap-leg-" + p.c + ")");
+          });
+          return;
+        }
+        layer.bindPopup(function () {
+          var root = box(p.t, cfg.labels.logistics, p.v);
+          var list = el("ol");
+          p.s.forEach(function (s) { list.appendChild(el("li", null, s)); });
+          root.appendChild(el("div", "tpsmap-popup-title", cfg.stopsTitle));
+          root.appendChild(list);
+          return root;
+        }, {maxWidth: 380});
+        layer.bindTooltip(tip(p.t), {sticky: true});
+      },
+      sites: function (f, layer) {
+        var p = f.properties;
+        layer.bindPopup(function () { return box(p.t, cfg.labels.sites, p.v); });
+        layer.bindTooltip(tip(p.x ? p.t + " (" + cfg.approximate + ")" : p.t));
+      },
       reserve: function (f, layer) {
         var p = f.properties;
         layer.bindPopup(function () { return box(p.t, cfg.labels.reserve, p.v); });
@@ -1303,8 +1519,9 @@ function tpsMapHelpers(cfg) {
       corner.insertBefore(title, corner.firstChild);
       refs.search.options.buildTip = function (content) { return el("li", null, content); };
       refs.search.options.textErr = cfg.notFound;
-      var filters = ["tps", "groups", "routes"].filter(function (k) { return refs[k]; })
-        .map(function (k) { return filterable(refs[k]); });
+      var filters = Object.keys(refs).filter(function (k) {
+        return ["tps", "groups", "routes", "sites"].indexOf(k) >= 0 || k.indexOf("logistics") === 0;
+      }).map(function (k) { return filterable(refs[k]); });
       var select = title.querySelector("select.tpsmap-filter");
       function sizeTps() {  // smaller dots when the whole city is in view
         var zoom = map.getZoom();

@@ -11,7 +11,6 @@ with that reason, so they still count in the required visits.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 from datetime import time
@@ -25,13 +24,12 @@ from planner.rules import RiskCategory, Rules
 from planner.scenario import RoadContext, Scenario
 from planner.snap import SnappedPoints
 from planner.vrp import (
-    Route,
     Stop,
     Vehicle,
     VehicleType,
-    Visit,
     VrpProblem,
     VrpSolution,
+    depart_just_in_time,
     solve_vrp,
 )
 from planner.vrp_check import check_vrp_solution
@@ -284,7 +282,7 @@ def plan_patrols(
     unserved = unserved_visits(scenario)
     dropped = list(unserved)
     for problem, solution in zip(problems, solutions, strict=True):
-        solution = _tighten(problem.problem, solution)
+        solution = depart_just_in_time(problem.problem, solution)
         errors = check_vrp_solution(problem.problem, solution)
         if errors:
             raise RuntimeError(f"patrol plan for {problem.post_id} breaks its rules: {errors[:3]}")
@@ -303,38 +301,6 @@ def plan_patrols(
         }
     required = sum(len(p.problem.stops) for p in problems) + len(unserved)
     return PatrolResult(tuple(routes), tuple(dropped), required, stats)
-
-
-def _tighten(problem: VrpProblem, solution: VrpSolution) -> VrpSolution:
-    """Routes that leave the post just in time for their first visit and end on return.
-
-    The solver's times may leave at the shift start and wait at the first TPS,
-    and (with visit spacing) report the end of the shift as the return time.
-    """
-    routes = []
-    for route in solution.routes:
-        if not route.visits:
-            routes.append(route)
-            continue
-        vehicle = problem.vehicles[route.vehicle]
-        travel = problem.travel_matrix(vehicle.vehicle_type)
-        first, last = route.visits[0], route.visits[-1]
-        start = first.start - int(travel[vehicle.start, problem.stops[first.stop].node])
-        end = last.departure + int(travel[problem.stops[last.stop].node, vehicle.end])
-        visits = (Visit(first.stop, first.start, first.start, first.departure), *route.visits[1:])
-        routes.append(
-            Route(
-                route.vehicle,
-                visits,
-                route.nodes,
-                start,
-                end,
-                route.travel_time,
-                route.cost,
-                route.load,
-            )
-        )
-    return dataclasses.replace(solution, routes=tuple(routes))
 
 
 def _visit_labels(problem: PostPatrolProblem, solution: VrpSolution) -> list[int]:
@@ -365,14 +331,7 @@ def _routes(
         if not route.visits:
             continue
         vehicle = problem.problem.vehicles[route.vehicle]
-        coords: list[tuple[float, float]] = []
-        for a, b in zip(route.nodes[:-1], route.nodes[1:], strict=True):
-            if a == b:
-                continue
-            _, line = roads.router.path(
-                points.subset([problem.point_index[a]]), points.subset([problem.point_index[b]])
-            )
-            coords.extend(tuple(map(float, c)) for c in line.coords)
+        coords = roads.router.path_line(points.subset(problem.point_index[list(route.nodes)]))
         routes.append(
             PatrolRoute(
                 vehicle_id=problem.vehicle_names[route.vehicle],

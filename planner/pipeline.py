@@ -30,6 +30,7 @@ from planner._atomic import atomic_path, staged_folder, write_json
 from planner._errors import InputError, Problem
 from planner.assignment import assign_guards
 from planner.exports import OUTPUT_FILES, write_outputs
+from planner.logistics import plan_logistics
 from planner.network import NetworkReport
 from planner.patrols import plan_patrols
 from planner.plan import plan_document, write_plan
@@ -45,6 +46,7 @@ from planner.scenario import (
     place_on_network,
     read_scenario_file,
 )
+from planner.sites import logistics_sites
 from planner.sources import (
     Boundaries,
     base_data_dir,
@@ -145,9 +147,13 @@ class PlanResult:
 
 
 def make_plan(
-    scenario: Scenario, roads: RoadContext, seed: int, progress: Progress = SILENT
+    scenario: Scenario,
+    roads: RoadContext,
+    seed: int,
+    progress: Progress = SILENT,
+    boundaries: Boundaries | None = None,
 ) -> dict[str, Any]:
-    """Guard groups, named pairs, reserve and patrols for a scenario, as a plan document."""
+    """Guard groups, named pairs, reserve, patrols and logistics, as a plan document."""
     with progress.stage("Menyusun kelompok jaga (guard-group assignment, CP-SAT)"):
         assignment = assign_guards(scenario, roads, seed=seed, report=progress.report)
     progress.info(
@@ -171,7 +177,17 @@ def make_plan(
     progress.info(
         f"  {len(patrols.routes)} kendaraan; {patrols.coverage:.1%} kunjungan wajib terlayani"
     )
-    return plan_document(scenario, roads, assignment, reserve, seed, roster, patrols)
+    with progress.stage("Merencanakan kawal logistik dan jaga gudang (logistics, OR-Tools)"):
+        sites, _ = logistics_sites(scenario, roads.graph, boundaries)
+        logistics = plan_logistics(scenario, roads, sites, assignment, seed=seed)
+    short = sum(p.shortfall > 0 for p in logistics.personnel)
+    progress.info(
+        f"  {len(logistics.routes)} rute kawal, {logistics.escort_hours:,.0f} jam-personel; "
+        f"{len(logistics.undelivered)} muatan tak terantar; {short} hari-pos kurang personel"
+    )
+    return plan_document(
+        scenario, roads, assignment, reserve, seed, roster, patrols, logistics=logistics
+    )
 
 
 def plan_scenario(
@@ -298,7 +314,7 @@ def run_scenario(
     write_json(files["network"], network_summary(scenario, roads, spec.election, seed))
     if not plan:
         return PlanResult(scenario, roads, files, None, (), time.perf_counter() - start, seed)
-    document = make_plan(scenario, roads, seed, progress)
+    document = make_plan(scenario, roads, seed, progress, boundaries)
     files["plan"] = folder / PLAN_FILE
     write_plan(files["plan"], document)
     with progress.stage("Memeriksa rencana secara independen (independent validation)"):

@@ -28,6 +28,9 @@ Format ``tps-planner/plan`` version 2 (times in seconds, ids as in the inputs):
   ``geometry``: ``[lon, lat]`` along the roads), ``dropped`` (``tps_id``, ``visit``,
   ``kecamatan``, reasons), ``kpis`` (required and performed visits, coverage, vehicles),
   ``solver`` (per post: status, objective, travel time, solutions explored)
+- ``logistics`` (when planned): sites, consignments, escorted truck routes, storage
+  guards and the personnel tally per post and day, documented in
+  :mod:`planner.logistics_doc`
 - with a named roster (internal plan: personal data): ``officer_pairs`` (``group_id``,
   ``pair_no``, ``officers``: ``nrp``, ``name``, ``rank``, ``unit``, ``phone``),
   ``roster_unfilled`` (``group_id``, ``kecamatan``, ``unit``, ``officers``, ``code``,
@@ -52,6 +55,8 @@ from planner import __version__
 from planner._atomic import write_json
 from planner._errors import InputError, Problem
 from planner.assignment import AssignmentResult
+from planner.logistics import LogisticsPlan
+from planner.logistics_doc import logistics_document
 from planner.network import NetworkReport
 from planner.patrols import PatrolResult
 from planner.reserve import ReservePlan
@@ -114,6 +119,7 @@ def plan_document(
     seed: int,
     roster: RosterResult | None = None,
     patrols: PatrolResult | None = None,
+    logistics: LogisticsPlan | None = None,
 ) -> dict[str, Any]:
     """The plan as a JSON-ready dictionary."""
     tps = scenario.tps
@@ -193,6 +199,8 @@ def plan_document(
     if patrols is not None:
         document["patrols"] = patrols_document(patrols)
         document["kpis"]["patrol_coverage"] = round(patrols.coverage, 4)
+    if logistics is not None:
+        document["logistics"] = logistics_document(logistics, scenario.rules)
     if roster is not None:
         document.update(roster_sections(roster))
     return document

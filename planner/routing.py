@@ -223,6 +223,19 @@ class RoadRouter:
         coords.append(end)
         return nodes, shapely.LineString(coords)
 
+    def path_line(self, points: SnappedPoints) -> list[tuple[float, float]]:
+        """(lon, lat) vertices of the cheapest road path through ``points`` in order.
+
+        A point with the same id as the one before (a second stop there) adds nothing.
+        """
+        coords: list[tuple[float, float]] = []
+        for a in range(len(points) - 1):
+            if points.ids[a] == points.ids[a + 1]:
+                continue
+            _, line = self.path(points.subset([a]), points.subset([a + 1]))
+            coords.extend((float(x), float(y)) for x, y in line.coords)
+        return coords
+
     def _along_road(
         self, origin: SnappedPoints, destination: SnappedPoints, start: tuple, end: tuple
     ) -> shapely.LineString:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,89 @@ class PatrolRules:
     visits: Mapping[RiskCategory, int]
 
 
+@dataclass(frozen=True)
+class WarehouseRules:
+    """The KPU warehouse; without coordinates it is placed in its kecamatan, approximately."""
+
+    name: str
+    kecamatan: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class FleetRules:
+    """Trucks and escort units of one kind of leg (city-wide or within a kecamatan)."""
+
+    escort_kind: str
+    trucks: int
+    truck_capacity: int
+    escort_units: int
+    escort_units_by_post: Mapping[str, int]
+
+    def units(self, post_id: str) -> int:
+        """Escort units of a post."""
+        return self.escort_units_by_post.get(post_id, self.escort_units)
+
+
+@dataclass(frozen=True)
+class GuardRules:
+    """Storage-site guard shifts and the officers each site kind needs per shift."""
+
+    shift_hours: float
+    shift_start: time
+    officers: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class LogisticsRules:
+    """Goods, handling, escorts, fleets, leg windows and storage guards of the logistics.
+
+    ``legs`` maps each leg of :data:`LEGS` to its working windows in seconds
+    from 00:00 WIB of voting day (negative before it).
+    """
+
+    election_date: str
+    boxes_per_tps: int
+    booths_per_tps: int
+    box_load: int
+    booth_load: int
+    handling_min: float
+    handling_min_per_unit: float
+    truck_speed_factor: float
+    escort_officers: int
+    escort_max_hours: float
+    trip_max_hours: float
+    escort_fixed_min: float
+    solution_limit: int
+    trip_solution_limit: int
+    time_limit_s: float
+    warehouse: WarehouseRules
+    city: FleetRules
+    local: FleetRules
+    legs: Mapping[str, tuple[tuple[int, int], ...]]
+    guards: GuardRules
+
+    @property
+    def tps_load(self) -> int:
+        """Load units of one TPS' goods (boxes and booths)."""
+        return self.boxes_per_tps * self.box_load + self.booths_per_tps * self.booth_load
+
+
+LEGS = ("warehouse_ppk", "ppk_pps", "pps_tps", "tps_pps", "pps_ppk", "ppk_warehouse")
+"""The logistics legs in order: out to the TPS before voting day, back after counting."""
+LEG_ENDS: Mapping[str, tuple[str, str]] = {
+    leg: (leg.split("_")[0], leg.split("_")[1]) for leg in LEGS
+}
+"""Each leg's origin and destination kind: ``warehouse``, ``ppk``, ``pps`` or ``tps``."""
+FLOWS: tuple[tuple[str, ...], ...] = (LEGS[:3], LEGS[3:])
+"""The outward flow (before voting day) and the return flow (after counting)."""
+SITE_KINDS = ("warehouse", "ppk", "pps")
+"""Storage sites: the KPU warehouse, a PPK per kecamatan, a PPS per kelurahan."""
 RESERVE_MODELS = ("lscp", "pcenter", "mclp")
+POST_KINDS = ("polresta", "polsek", "pos")
+_DAY_TIME = re.compile(r"H(?:([+-])(\d{1,2}))?\s+(\d{1,2}:\d{2})")
 
 
 @dataclass(frozen=True)
@@ -115,6 +198,7 @@ class Rules:
     assignment: AssignmentRules
     reserve: ReserveRules
     patrol: PatrolRules
+    logistics: LogisticsRules
 
     def speed_for(self, road_class: str | None) -> float:
         """Planning speed in km/h for a road class (RBI name or OSM highway tag)."""
@@ -259,6 +343,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             deterministic=bool(reader.get("patrol.deterministic", True)),
             visits={c: reader.integer(f"patrol.visits.{c.value}", 0) for c in RiskCategory},
         ),
+        logistics=_logistics_rules(reader),
     )
     log.raise_if_errors()
     return rules
@@ -289,6 +374,89 @@ def solver_overrides(
     if wall_clock:
         assignment["deterministic"] = patrol["deterministic"] = False
     return {k: v for k, v in (("assignment", assignment), ("patrol", patrol)) if v}
+
+
+def _logistics_rules(reader: _Reader) -> LogisticsRules:
+    """The ``[logistics]`` tables."""
+
+    def fleet(name: str, escort_kind: str) -> FleetRules:
+        key = f"logistics.{name}"
+        return FleetRules(
+            escort_kind=escort_kind,
+            trucks=reader.integer(f"{key}.trucks", 0),
+            truck_capacity=reader.integer(f"{key}.truck_capacity", 1),
+            escort_units=reader.integer(f"{key}.escort_units", 0),
+            escort_units_by_post=reader.counts(f"{key}.escort_units_by_post"),
+        )
+
+    latitude, longitude = (
+        reader.get(f"logistics.warehouse.{k}") for k in ("latitude", "longitude")
+    )
+    return LogisticsRules(
+        election_date=reader.date("logistics.election_date"),
+        boxes_per_tps=reader.integer("logistics.boxes_per_tps", 0),
+        booths_per_tps=reader.integer("logistics.booths_per_tps", 0),
+        box_load=reader.integer("logistics.box_load", 0),
+        booth_load=reader.integer("logistics.booth_load", 0),
+        handling_min=reader.number("logistics.handling_min"),
+        handling_min_per_unit=reader.number("logistics.handling_min_per_unit"),
+        truck_speed_factor=reader.number("logistics.truck_speed_factor", positive=True),
+        escort_officers=reader.integer("logistics.escort_officers", 1),
+        escort_max_hours=reader.number("logistics.escort_max_hours", positive=True),
+        trip_max_hours=reader.number("logistics.trip_max_hours", positive=True),
+        escort_fixed_min=reader.number("logistics.escort_fixed_min"),
+        solution_limit=reader.integer("logistics.solution_limit", 1),
+        trip_solution_limit=reader.integer("logistics.trip_solution_limit", 1),
+        time_limit_s=reader.number("logistics.time_limit_s", positive=True),
+        warehouse=WarehouseRules(
+            name=str(reader.get("logistics.warehouse.name", "")),
+            kecamatan=str(reader.get("logistics.warehouse.kecamatan", "")),
+            address=str(reader.get("logistics.warehouse.address", "")),
+            latitude=None if latitude is None else reader.number("logistics.warehouse.latitude"),
+            longitude=None if longitude is None else reader.number("logistics.warehouse.longitude"),
+        ),
+        city=fleet("city", str(reader.choice("logistics.city.escort_kind", POST_KINDS))),
+        local=fleet("local", "polsek"),
+        legs=_legs(reader),
+        guards=GuardRules(
+            shift_hours=reader.number("logistics.guards.shift_hours", positive=True),
+            shift_start=reader.clock("logistics.guards.shift_start"),
+            officers={
+                kind: reader.integer(f"logistics.guards.officers.{kind}", 0) for kind in SITE_KINDS
+            },
+        ),
+    )
+
+
+def _legs(reader: _Reader) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Each leg's windows; the legs of one fleet may not overlap in time."""
+    legs = {leg: reader.windows(f"logistics.legs.{leg}") for leg in LEGS}
+    for fleet in ("city", "local"):
+        names = [leg for leg in LEGS if ("warehouse" in LEG_ENDS[leg]) == (fleet == "city")]
+        spans = sorted((w, leg) for leg in names for w in legs[leg])
+        for (first, a), (second, b) in itertools.pairwise(spans):
+            if first[1] > second[0]:
+                reader.log.add(
+                    f"jendela waktu leg {a} dan {b} bertumpang tindih (armada {fleet})",
+                    f"the windows of legs {a} and {b} overlap ({fleet} fleet)",
+                    column="logistics.legs",
+                    code="key",
+                )
+    return legs
+
+
+def _day_seconds(text: Any) -> int | None:
+    """Seconds from voting-day 00:00 of ``"H-4 08:00"`` (``"H 20:00"``, ``"H+1 06:00"``)."""
+    match = _DAY_TIME.fullmatch(str(text).strip())
+    if match is None:
+        return None
+    sign, days, clock = match.groups()
+    try:
+        of_day = time.fromisoformat(clock.zfill(5))
+    except ValueError:
+        return None
+    offset = int(days or 0) * (-1 if sign == "-" else 1)
+    return offset * 86_400 + of_day.hour * 3600 + of_day.minute * 60
 
 
 def _is_number(value: Any) -> bool:
@@ -356,6 +524,56 @@ class _Reader:
             )
             return allowed[0]
         return str(value)
+
+    def counts(self, dotted: str) -> dict[str, int]:
+        """A table of names to whole numbers >= 0 (empty when absent)."""
+        table = self.get(dotted, {})
+        if not isinstance(table, Mapping):
+            self.log.add(
+                f"'{dotted}' harus tabel nama = angka",
+                f"'{dotted}' must be a table of name = number",
+                column=dotted,
+                code="key",
+            )
+            return {}
+        return {str(k): self.integer(f"{dotted}.{k}", 0) for k in table}
+
+    def date(self, dotted: str) -> str:
+        """An ISO date ``YYYY-MM-DD``, kept as text."""
+        value = self.get(dotted)
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            self.log.add(
+                f"'{dotted}' harus tanggal TTTT-BB-HH, bukan {value!r}",
+                f"'{dotted}' must be a date YYYY-MM-DD, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return "2000-01-01"
+
+    def windows(self, dotted: str) -> tuple[tuple[int, int], ...]:
+        """Sorted, disjoint ``["H-1 07:00", "H-1 18:00"]`` windows in seconds from H 00:00."""
+        value = self.get(dotted)
+        out: list[tuple[int, int]] = []
+        for window in value if isinstance(value, list) else []:
+            pair = window if isinstance(window, list) and len(window) == 2 else [None, None]
+            first, last = _day_seconds(pair[0]), _day_seconds(pair[1])
+            if first is None or last is None or first >= last:
+                out = []
+                break
+            out.append((first, last))
+        if out and all(a[1] <= b[0] for a, b in itertools.pairwise(out)):
+            return tuple(out)
+        self.log.add(
+            f"'{dotted}' harus daftar jendela waktu berurutan seperti "
+            f'[["H-1 07:00", "H-1 18:00"]], bukan {value!r}',
+            f"'{dotted}' must be a list of ordered windows like "
+            f'[["H-1 07:00", "H-1 18:00"]], not {value!r}',
+            column=dotted,
+            code="key",
+        )
+        return ()
 
     def clock(self, dotted: str) -> time:
         value = self.get(dotted)

@@ -22,6 +22,12 @@ from planner.roster import check_named_pairs
 from planner.rules import RiskCategory, Rules
 from planner.scenario import Scenario, load_scenario, read_scenario_file
 from planner.sources import resolve_network
+from planner.validate_logistics import (
+    LOGISTICS_CODES,
+    LOGISTICS_SPEC,
+    check_logistics,
+    logistics_points,
+)
 
 # This module deliberately shares no code with the solver (assignment, _groups,
 # _group_model, personnel, reserve, routing, snap, patrols, vrp, vrp_check): it
@@ -108,6 +114,7 @@ CODES: dict[str, str] = {
     "roster_check": "a named-pair finding that could not be read as code, subject and texts",
 }
 """Every violation code with a one-line English meaning."""
+CODES.update(LOGISTICS_CODES)
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,8 @@ def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list
     :mod:`planner.network`) and compared with :data:`TOLERANCE_REL` and
     :data:`TOLERANCE_S` of slack (patrol legs: :data:`PATROL_TOLERANCE_S`).
     The ``patrols`` section is checked when the plan has one, named pairs when
-    the plan has ``officer_pairs`` and the scenario a roster.
+    the plan has ``officer_pairs`` and the scenario a roster, the ``logistics``
+    section by :mod:`planner.validate_logistics`.
     """
     malformed = _structure(plan)
     if malformed:
@@ -186,6 +194,8 @@ def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list
         check.patrols(roads)
     if "officer_pairs" in plan and scenario.roster is not None:
         check.named_pairs(scenario.roster)
+    if "logistics" in plan:
+        check_logistics(scenario, plan, roads, check.add)
     return check.found
 
 
@@ -324,8 +334,9 @@ OPTIONAL_SPEC: dict[str, Spec] = {
         },
     ),
     "roster_unfilled": ("list", {"group_id": "str", "unit": "str", "officers": "count"}),
+    "logistics": LOGISTICS_SPEC,
 }
-"""Sections a plan may have (patrol routes, named pairs), checked when present."""
+"""Sections a plan may have (patrol routes, named pairs, logistics), checked when present."""
 
 
 def _malformed(path: str, text_id: str, text_en: str) -> Violation:
@@ -932,6 +943,9 @@ class _Checker:
                 post = self.posts.get(route["post_id"])
                 if post is not None:
                     points["post", route["post_id"]] = post["lon_lat"]
+        if "logistics" in self.plan:
+            posts = {p: v["lon_lat"] for p, v in self.posts.items()}
+            points.update(logistics_points(self.plan, posts))
         return points
 
     def travel(self, roads: _RoadTimes) -> None:

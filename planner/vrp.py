@@ -12,6 +12,10 @@ Conventions, shared with the independent checker in :mod:`planner.vrp_check`:
   vehicle may arrive earlier and wait. ``departure = start + service``.
 - Stops of one group are served in list order, each starting at least
   ``min_gap`` seconds after every earlier performed stop of the group.
+- A pickup-and-delivery pair (pickup stop, delivery stop) is served by one
+  vehicle, the pickup first, or dropped as a whole; the delivery's demand is
+  minus the pickup's, so the load rises at the pickup and falls at the delivery.
+  A route's load never leaves 0..capacity on the way.
 - The cost is the arc cost of the routes (travel time at each vehicle's speed,
   or distance) plus the fixed cost of each vehicle used. The solver minimises
   cost plus the drop penalties of skipped optional stops; a mandatory stop is
@@ -20,6 +24,7 @@ Conventions, shared with the independent checker in :mod:`planner.vrp_check`:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -127,9 +132,11 @@ class Stop:
     """One visit to matrix node ``node``.
 
     ``windows`` are (earliest, latest) service starts in seconds, sorted and
-    disjoint; empty means any time. ``drop_penalty`` None makes the stop
-    mandatory. Stops sharing a ``group`` are copies of one visit requirement:
-    served in list order, at least ``min_gap`` seconds apart (start to start).
+    disjoint; empty means any time. ``demand`` is the load added at the stop
+    (negative only at the delivery of a pickup-and-delivery pair).
+    ``drop_penalty`` None makes the stop mandatory. Stops sharing a ``group``
+    are copies of one visit requirement: served in list order, at least
+    ``min_gap`` seconds apart (start to start).
     """
 
     node: int
@@ -158,18 +165,23 @@ def _int_matrix(name: str, values: object) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class VrpProblem:
-    """Everything the solver needs: matrices, vehicles, stops and what to minimise."""
+    """Everything the solver needs: matrices, vehicles, stops and what to minimise.
+
+    ``pairs`` are pickup-and-delivery pairs of stop indices (pickup, delivery).
+    """
 
     travel_time: np.ndarray
     vehicles: tuple[Vehicle, ...]
     stops: tuple[Stop, ...]
     distance: np.ndarray | None = None
     objective: Objective = "travel_time"
+    pairs: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "travel_time", _int_matrix("travel_time", self.travel_time))
         object.__setattr__(self, "vehicles", tuple(self.vehicles))
         object.__setattr__(self, "stops", tuple(self.stops))
+        object.__setattr__(self, "pairs", tuple((int(p), int(d)) for p, d in self.pairs))
         if self.distance is not None:
             object.__setattr__(self, "distance", _int_matrix("distance", self.distance))
             if self.distance.shape != self.travel_time.shape:
@@ -184,6 +196,7 @@ class VrpProblem:
             raise ValueError("a routing problem needs at least one vehicle")
         self._validate_vehicles()
         self._validate_stops()
+        self._validate_pairs()
 
     def _validate_vehicles(self) -> None:
         n = len(self.travel_time)
@@ -205,8 +218,8 @@ class VrpProblem:
         for k, s in enumerate(self.stops):
             if not 0 <= s.node < n:
                 raise ValueError(f"stop {k}: node {s.node} outside the matrix (size {n})")
-            if min(s.service, s.demand, s.min_gap) < 0:
-                raise ValueError(f"stop {k}: service, demand and min_gap must be >= 0")
+            if min(s.service, s.min_gap) < 0:
+                raise ValueError(f"stop {k}: service and min_gap must be >= 0")
             if s.drop_penalty is not None and s.drop_penalty < 0:
                 raise ValueError(f"stop {k}: drop_penalty must be >= 0 or None (mandatory)")
             previous_end = -1
@@ -218,6 +231,22 @@ class VrpProblem:
                 previous_end = b
             if s.group is not None and gaps.setdefault(s.group, s.min_gap) != s.min_gap:
                 raise ValueError(f"stop {k}: all stops of group {s.group!r} need the same min_gap")
+
+    def _validate_pairs(self) -> None:
+        deliveries = {d for _, d in self.pairs}
+        for k, s in enumerate(self.stops):
+            if s.demand < 0 and k not in deliveries:
+                raise ValueError(f"stop {k}: demand must be >= 0 unless it is a pair's delivery")
+        paired: set[int] = set()
+        for pickup, delivery in self.pairs:
+            where = f"pair ({pickup}, {delivery})"
+            if not (0 <= pickup < len(self.stops) and 0 <= delivery < len(self.stops)):
+                raise ValueError(f"{where}: stop outside 0..{len(self.stops) - 1}")
+            if pickup == delivery or {pickup, delivery} & paired:
+                raise ValueError(f"{where}: each stop belongs to at most one pair")
+            paired |= {pickup, delivery}
+            if self.stops[delivery].demand != -self.stops[pickup].demand:
+                raise ValueError(f"{where}: the delivery's demand must be minus the pickup's")
 
     def travel_matrix(self, vehicle_type: VehicleType) -> np.ndarray:
         """Travel times in seconds for one vehicle type (divided by its speed, rounded up)."""
@@ -238,7 +267,10 @@ class Visit:
 
 @dataclass(frozen=True)
 class Route:
-    """The ordered visits of one vehicle; ``nodes`` are matrix nodes, start and end included."""
+    """The ordered visits of one vehicle; ``nodes`` are matrix nodes, start and end included.
+
+    ``load`` is the most it carries at once (the sum of its demands without pairs).
+    """
 
     vehicle: int
     visits: tuple[Visit, ...]
@@ -364,14 +396,15 @@ def _build(problem: VrpProblem) -> _Model:
         _add_time_limits(model, time_dim, horizon)
     _add_capacities(model)
     _add_visits(model)
+    _add_pairs(model)
     return model
 
 
 def _is_timed(problem: VrpProblem) -> bool:
-    """Whether any window, shift, duration limit or spacing makes times matter."""
-    return any(s.windows or (s.group is not None and s.min_gap) for s in problem.stops) or any(
-        v.shift is not None or v.max_duration is not None for v in problem.vehicles
-    )
+    """Whether any window, shift, duration limit, spacing or pair makes times matter."""
+    stops = any(s.windows or (s.group is not None and s.min_gap) for s in problem.stops)
+    vehicles = any(v.shift is not None or v.max_duration is not None for v in problem.vehicles)
+    return bool(problem.pairs) or stops or vehicles
 
 
 def _add_time_limits(model: _Model, time_dim: pywrapcp.RoutingDimension, horizon: int) -> None:
@@ -409,7 +442,7 @@ def _add_capacities(model: _Model) -> None:
     demands = [0] * model.n_depots + [s.demand for s in problem.stops]
     if not any(demands) and all(v.capacity is None for v in problem.vehicles):
         return
-    unlimited = sum(demands)
+    unlimited = sum(d for d in demands if d > 0)
     capacities = [unlimited if v.capacity is None else v.capacity for v in problem.vehicles]
     evaluator = routing.RegisterUnaryTransitVector(demands)
     routing.AddDimensionWithVehicleCapacity(evaluator, 0, capacities, True, "load")
@@ -425,6 +458,17 @@ def _add_visits(model: _Model) -> None:
     for k, s in enumerate(problem.stops):
         penalty = mandatory if s.drop_penalty is None else s.drop_penalty
         model.routing.AddDisjunction([_index(model, k)], penalty)
+
+
+def _add_pairs(model: _Model) -> None:
+    """Each pair on one vehicle (or dropped together), the pickup served first."""
+    routing, solver = model.routing, model.routing.solver()
+    for pickup, delivery in model.problem.pairs:
+        first, second = _index(model, pickup), _index(model, delivery)
+        routing.AddPickupAndDelivery(first, second)
+        solver.Add(routing.VehicleVar(first) == routing.VehicleVar(second))
+        assert model.time is not None  # pairs make the problem timed
+        solver.Add(model.time.CumulVar(first) <= model.time.CumulVar(second))
 
 
 def _index(model: _Model, stop: int) -> int:
@@ -546,7 +590,8 @@ def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:
         index = routing.Start(k)
         start_time = clock(index, 0)
         previous, departure = manager.IndexToNode(index), start_time
-        visits, totals = [], np.zeros(3, dtype=np.int64)  # travel, cost, load
+        visits, totals = [], np.zeros(3, dtype=np.int64)  # travel, cost, peak load
+        load = 0
         while not routing.IsEnd(index):
             index = assignment.Value(routing.NextVar(index))
             node = manager.IndexToNode(index)
@@ -558,7 +603,8 @@ def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:
             stop = node - model.n_depots
             begin = clock(index, arrival)
             departure = begin + problem.stops[stop].service
-            totals[2] += problem.stops[stop].demand
+            load += problem.stops[stop].demand
+            totals[2] = max(totals[2], load)
             visits.append(Visit(stop, arrival, begin, departure))
             performed.add(stop)
         nodes = (vehicle.start, *(problem.stops[v.stop].node for v in visits), vehicle.end)
@@ -579,3 +625,24 @@ def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:
         penalty=sum(problem.stops[k].drop_penalty or 0 for k in dropped if k not in missed),
         stats=stats,
     )
+
+
+def depart_just_in_time(problem: VrpProblem, solution: VrpSolution) -> VrpSolution:
+    """The same routes leaving just in time for their first visit and ending on return.
+
+    The solver's times may leave at the shift start and wait at the first stop,
+    and (with visit spacing) report the end of the shift as the return time.
+    """
+    routes = []
+    for route in solution.routes:
+        if not route.visits:
+            routes.append(route)
+            continue
+        vehicle = problem.vehicles[route.vehicle]
+        travel = problem.travel_matrix(vehicle.vehicle_type)
+        first, last = route.visits[0], route.visits[-1]
+        start = first.start - int(travel[vehicle.start, problem.stops[first.stop].node])
+        end = last.departure + int(travel[problem.stops[last.stop].node, vehicle.end])
+        visits = (Visit(first.stop, first.start, first.start, first.departure), *route.visits[1:])
+        routes.append(dataclasses.replace(route, visits=visits, start_time=start, end_time=end))
+    return dataclasses.replace(solution, routes=tuple(routes))

@@ -28,6 +28,7 @@ def check_vrp_solution(problem: VrpProblem, solution: VrpSolution) -> list[str]:
         problem, solution, [v.stop for r in solution.routes for v in r.visits]
     )
     problems += _check_spacing(problem, starts)
+    problems += _check_pairs(problem, solution)
     problems += _check_totals(problem, solution)
     return problems
 
@@ -67,7 +68,7 @@ def _check_route(problem: VrpProblem, route: Route) -> list[str]:
             out.append(f"{where}: unused but reports travel, cost or load")
         return out
 
-    here, clock, travel, cost = vehicle.start, route.start_time, 0, 0
+    here, clock, travel, cost, load, peak = vehicle.start, route.start_time, 0, 0, 0, 0
     for visit in route.visits:
         stop = problem.stops[visit.stop]
         leg = _travel(problem, vehicle, here, stop.node)
@@ -82,6 +83,10 @@ def _check_route(problem: VrpProblem, route: Route) -> list[str]:
             out.append(f"{label}: service starts at {visit.start}, outside windows {stop.windows}")
         if visit.departure != visit.start + stop.service:
             out.append(f"{label}: departure {visit.departure} is not start + service")
+        load += stop.demand
+        peak = max(peak, load)
+        if load < 0:
+            out.append(f"{label}: load {load} below zero (a delivery before its pickup)")
         here, clock = stop.node, visit.departure
     travel += _travel(problem, vehicle, here, vehicle.end)
     cost += _arc_cost(problem, vehicle, here, vehicle.end)
@@ -91,13 +96,12 @@ def _check_route(problem: VrpProblem, route: Route) -> list[str]:
     duration = route.end_time - route.start_time
     if vehicle.max_duration is not None and duration > vehicle.max_duration:
         out.append(f"{where}: route lasts {duration} s, more than {vehicle.max_duration}")
-    load = sum(problem.stops[v.stop].demand for v in route.visits)
-    if vehicle.capacity is not None and load > vehicle.capacity:
-        out.append(f"{where}: load {load} exceeds capacity {vehicle.capacity}")
-    if (route.travel_time, route.cost, route.load) != (travel, cost, load):
+    if vehicle.capacity is not None and peak > vehicle.capacity:
+        out.append(f"{where}: load {peak} exceeds capacity {vehicle.capacity}")
+    if (route.travel_time, route.cost, route.load) != (travel, cost, peak):
         out.append(
             f"{where}: reports travel/cost/load {route.travel_time}/{route.cost}/{route.load},"
-            f" recomputed {travel}/{cost}/{load}"
+            f" recomputed {travel}/{cost}/{peak}"
         )
     return out
 
@@ -136,6 +140,25 @@ def _check_spacing(problem: VrpProblem, starts: dict[int, int]) -> list[str]:
                         f"group {group!r}: stops {first} and {second} start {gap} s apart,"
                         f" less than {problem.stops[first].min_gap}"
                     )
+    return out
+
+
+def _check_pairs(problem: VrpProblem, solution: VrpSolution) -> list[str]:
+    """Each pair on one route, pickup before delivery, or dropped as a whole."""
+    where: dict[int, tuple[int, int]] = {}
+    for route in solution.routes:
+        where.update((v.stop, (route.vehicle, n)) for n, v in enumerate(route.visits))
+    out = []
+    for pickup, delivery in problem.pairs:
+        first, second = where.get(pickup), where.get(delivery)
+        if first is None and second is None:
+            continue
+        if first is None or second is None:
+            out.append(f"pair ({pickup}, {delivery}): only one of its stops is served")
+        elif first[0] != second[0]:
+            out.append(f"pair ({pickup}, {delivery}): served by vehicles {first[0]}, {second[0]}")
+        elif first[1] > second[1]:
+            out.append(f"pair ({pickup}, {delivery}): the delivery comes before the pickup")
     return out
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import shapely
 
+from planner.assignment import assign_guards
+from planner.logistics import plan_logistics
 from planner.network import NetworkReport, add_travel_times
-from planner.rules import Rules
+from planner.plan import plan_document
+from planner.reserve import plan_reserve
+from planner.rules import Rules, load_rules, merge
+from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
+from planner.sites import load_sites, logistics_sites
 
 WEST, SOUTH = 112.60, -7.99
 
@@ -83,3 +91,61 @@ def node_point(index: int, size: int = 6, step: float = 0.002, dx: float = 0.000
     """(lat, lon) a little east of grid node ``index``, on its street."""
     i, j = divmod(index, size)
     return SOUTH + j * step, WEST + i * step + dx
+
+
+DEPOTS = {"polresta": ("polresta", "Klojen", 0), "polsek_a": ("polsek", "Alpha", 7)}
+DEPOTS["polsek_b"] = ("polsek", "Beta", 28)
+"""Posts of the logistics town: post_id -> (kind, kecamatan, grid node)."""
+TOWN_TPS = {
+    ("Alpha", "Satu"): (1, 2, 8),
+    ("Alpha", "Dua"): (20, 26, 27, 33),
+    ("Beta", "Tiga"): (30, 31),
+}
+"""TPS of the logistics town per (kecamatan, kelurahan): the grid nodes they stand by."""
+TOWN_RULES = {
+    "logistics": {
+        "solution_limit": 40,
+        "trip_solution_limit": 20,
+        "warehouse": {"kecamatan": "Alpha", "latitude": -7.98, "longitude": 112.6105},
+        "city": {"trucks": 2, "truck_capacity": 30, "escort_units": 2},
+        "local": {"trucks": 2, "truck_capacity": 12, "escort_units": 2},
+    }
+}
+"""Small fleets, trucks of 5 TPS (city) and 2 TPS (local): trips must reload."""
+
+
+def logistics_town(
+    folder: Path,
+    overrides: dict | None = None,
+    tps: dict[tuple[str, str], tuple[int, ...]] | None = None,
+) -> tuple[Scenario, RoadContext]:
+    """The grid city with three kelurahan, a Polresta and two Polsek, placed on its roads."""
+    rules = load_rules(merge(TOWN_RULES, overrides or {}))
+    rows = [
+        (kecamatan, kelurahan, n, *node_point(node), "kurang rawan")
+        for (kecamatan, kelurahan), nodes in (tps or TOWN_TPS).items()
+        for n, node in enumerate(nodes, start=1)
+    ]
+    lines = ["post_id,name,kind,kecamatan,latitude,longitude,polri,cars,motorbikes"]
+    for post_id, (kind, kecamatan, node) in DEPOTS.items():
+        lat, lon = node_point(node)
+        lines.append(f"{post_id},{post_id},{kind},{kecamatan},{lat},{lon},20,1,1")
+    (folder / "posts.csv").write_text("\n".join(lines) + "\n")
+    scenario = load_scenario(write_tps(folder / "tps.csv", rows), folder / "posts.csv", rules)
+    graph = grid_city(rules)
+    return scenario, place_on_network(scenario, graph, city_report(graph))
+
+
+def town_plan(
+    folder: Path, overrides: dict | None = None, sites_file: Path | None = None
+) -> tuple[Scenario, RoadContext, dict[str, Any]]:
+    """The logistics town's full plan document (guards, reserve, logistics) as JSON values."""
+    small = merge({"reserve": {"candidate_road_nodes": 8}}, overrides or {})
+    scenario, roads = logistics_town(folder, small)
+    assignment = assign_guards(scenario, roads, seed=0, workers=1)
+    reserve = plan_reserve(scenario, roads)
+    table = None if sites_file is None else load_sites(sites_file, scenario.rules)
+    sites, _ = logistics_sites(scenario, roads.graph, table=table)
+    logistics = plan_logistics(scenario, roads, sites, assignment, workers=1)
+    document = plan_document(scenario, roads, assignment, reserve, 0, logistics=logistics)
+    return scenario, roads, json.loads(json.dumps(document))

@@ -8,6 +8,7 @@ else installed once with npm into the cache), and map tiles get a blank PNG.
 from __future__ import annotations
 
 import base64
+import csv
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from urllib.parse import urlparse
 import pytest
 
 from planner.maps import write_map
+from tests.city import node_point, town_plan
 from tests.test_exports import XSS_ID, XSS_IMG, XSS_SCRIPT, Case, synthetic_case
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
@@ -341,3 +343,67 @@ def test_scale_html_size_and_time_to_ready(
         )
     assert size < MAX_HTML_BYTES
     assert ready_ms < MAX_READY_MS
+
+
+@pytest.fixture(scope="module")
+def logistics_map(
+    tmp_path_factory: pytest.TempPathFactory, web_assets: WebAssets
+) -> tuple[dict, Path]:
+    """The logistics town's plan and its internal map; a PPS named with an injection payload."""
+    folder = tmp_path_factory.mktemp("logistics-map")
+    sites = folder / "sites.csv"
+    lat, lon = node_point(14)
+    with sites.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["kind", "name", "kecamatan", "kelurahan", "latitude", "longitude"])
+        writer.writerow(["pps", XSS_SCRIPT, "Alpha", "Satu", lat, lon])
+    scenario, _, plan = town_plan(folder, sites_file=sites)
+    path = write_map(folder / "map.html", scenario, plan)
+    web_assets.ensure(page_packages(path.read_text(encoding="utf-8")))
+    return plan, path
+
+
+def test_logistics_layers_per_leg_and_day_open_on_demand(
+    browser, web_assets: WebAssets, logistics_map: tuple[dict, Path]
+) -> None:
+    plan, path = logistics_map
+    loaded = open_map(browser, web_assets, path)
+    page = loaded.page
+    keys = page.evaluate("Object.keys(tpsPlanner.layers).filter((k) => k.startsWith('logistics'))")
+    lines = "tpsPlanner.layers[k].getLayers().filter((l) => !l.feature.properties.arrow).length"
+    assert sum(page.evaluate(f"(k) => {lines}", k) for k in keys) == len(
+        plan["logistics"]["routes"]
+    )
+    shown = "(k) => tpsPlanner.map.hasLayer(tpsPlanner.layers[k])"
+    assert not any(page.evaluate(shown, k) for k in [*keys, "sites"])
+    control = page.locator(".leaflet-control-layers-overlays label", has_text="PPS → TPS")
+    control.locator("input").click()
+    assert page.locator("path[marker-mid^='url(#tpsmap-leg-2)']").count() > 0
+    text = page.evaluate(
+        """(keys) => {
+            const k = keys.find((k) => tpsPlanner.map.hasLayer(tpsPlanner.layers[k]));
+            const line = tpsPlanner.layers[k].getLayers()
+                .find((l) => !l.feature.properties.arrow);
+            line.openPopup(line.getBounds().getCenter());
+            return line.getPopup().getElement().textContent;
+        }""",
+        keys,
+    )
+    assert "PPS → TPS" in text and "Truk" in text and "muat" in text and "bongkar" in text
+    page.locator(".leaflet-control-layers-overlays label", has_text="Gudang KPU, PPK").click()
+    assert loaded.count("sites") == len(plan["logistics"]["sites"])
+    popup = page.evaluate(
+        """(name) => {
+            const site = tpsPlanner.layers.sites.getLayers()
+                .find((l) => l.feature.properties.t === name);
+            site.openPopup();
+            const node = site.getPopup().getElement();
+            return [node.textContent, node.querySelectorAll("img, script").length];
+        }""",
+        XSS_SCRIPT,
+    )
+    assert XSS_SCRIPT in popup[0] and "Hari dijaga" in popup[0] and popup[1] == 0
+    assert page.evaluate("window.__xss") is None
+    assets = [u for u in loaded.failed if urlparse(u).netloc not in TILE_HOSTS]
+    assert loaded.errors == [] and assets == [] and loaded.dialogs == []  # popups pan: tiles drop
+    page.close()

@@ -67,3 +67,41 @@ def test_every_bad_value_is_reported_at_once(tmp_path: Path) -> None:
 def test_missing_scenario_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         load_rules(tmp_path / "nope.toml")
+
+
+def test_logistics_defaults_and_windows_relative_to_voting_day() -> None:
+    logistics = load_rules().logistics
+    assert (logistics.boxes_per_tps, logistics.booths_per_tps, logistics.tps_load) == (2, 4, 6)
+    assert logistics.election_date == "2024-11-27"
+    assert logistics.legs["pps_tps"] == ((-17 * 3600, -6 * 3600),)  # H-1 07:00-18:00
+    assert logistics.legs["warehouse_ppk"][0] == (-4 * 86_400 + 8 * 3600, -4 * 86_400 + 17 * 3600)
+    assert logistics.legs["tps_pps"][0][0] == 86_400 + 6 * 3600
+    assert logistics.local.units("polsek_klojen") == logistics.local.escort_units
+    override = load_rules({"logistics": {"local": {"escort_units_by_post": {"polsek_klojen": 3}}}})
+    assert override.logistics.local.units("polsek_klojen") == 3
+
+
+def test_bad_logistics_windows_and_dates_are_named() -> None:
+    with pytest.raises(InputError) as caught:
+        load_rules(
+            {
+                "logistics": {
+                    "election_date": "27-11-2024",
+                    "legs": {
+                        "pps_tps": [["H-1 18:00", "H-1 07:00"]],
+                        "tps_pps": [["H+1 06:00", "H+1 16:00"], ["H+1 12:00", "H+1 20:00"]],
+                        "pps_ppk": [["besok 08:00", "H+2 17:00"]],
+                        "ppk_warehouse": [["H-4 12:00", "H-4 18:00"]],
+                    },
+                }
+            }
+        )
+    assert {p.column for p in caught.value.problems} == {
+        "logistics.election_date",
+        "logistics.legs.pps_tps",
+        "logistics.legs.tps_pps",
+        "logistics.legs.pps_ppk",
+        "logistics.legs",
+    }
+    (overlap,) = [p for p in caught.value.problems if p.column == "logistics.legs"]
+    assert "warehouse_ppk" in overlap.text_en and "ppk_warehouse" in overlap.text_en

@@ -177,6 +177,47 @@ def test_deterministic_mode_repeats_itself():
         solve_vrp(problem)
 
 
+def pickup_delivery(capacity: int) -> VrpProblem:
+    """Two loads picked up at a shared site (node 1) and carried to nodes 2 and 3."""
+    points = [(0, 0), (1000, 0), (2000, 0), (2000, 500)]
+    stops = (
+        Stop(1, service=60, demand=4),
+        Stop(2, service=60, demand=-4),
+        Stop(1, service=60, demand=4),
+        Stop(3, service=60, demand=-4),
+    )
+    return VrpProblem(
+        euclid(points), (Vehicle(0, 0, capacity=capacity),), stops, pairs=((0, 1), (2, 3))
+    )
+
+
+def test_pairs_share_a_vehicle_pickup_first_and_load_stays_within_capacity():
+    together = solve(pickup_delivery(capacity=8)).routes[0]
+    order = [v.stop for v in together.visits]
+    assert order.index(0) < order.index(1) and order.index(2) < order.index(3)
+    assert together.load == 8  # both loads ride together
+    alone = solve(pickup_delivery(capacity=4)).routes[0]  # one load at a time: back to reload
+    assert alone.load == 4
+    assert [alone.nodes[k] for k in (1, 3)] == [1, 1]
+    assert alone.travel_time > together.travel_time
+
+
+def test_checker_catches_broken_pairs():
+    problem = pickup_delivery(capacity=8)
+    solution = solve(problem)
+    route = solution.routes[0]
+    by_stop = {v.stop: v for v in route.visits}
+    swapped = (by_stop[1], by_stop[0], *[v for v in route.visits if v.stop > 1])
+    nodes = (0, *(problem.stops[v.stop].node for v in swapped), 0)
+    for changed, expected in (
+        (_with_route(solution, 0, visits=swapped, nodes=nodes), "before the pickup"),
+        (_with_route(solution, 0, visits=route.visits[:-1]), "only one of its stops"),
+    ):
+        assert any(expected in v for v in check_vrp_solution(problem, changed))
+    smaller = replace(problem, vehicles=(Vehicle(0, 0, capacity=4),))
+    assert any("exceeds capacity" in v for v in check_vrp_solution(smaller, solution))
+
+
 @pytest.fixture(scope="module")
 def solved() -> tuple[VrpProblem, VrpSolution]:
     """A small feasible plan with windows, capacity and visit copies, for corrupting."""
@@ -289,6 +330,19 @@ def test_checker_catches_corruption(solved, corrupt):
                 np.zeros((2, 2), int), (Vehicle(0, 0),), (Stop(1, windows=((5, 1),)),)
             ),
             "windows",
+        ),
+        (
+            lambda: VrpProblem(np.zeros((2, 2), int), (Vehicle(0, 0),), (Stop(1, demand=-1),)),
+            "unless it is a pair's delivery",
+        ),
+        (
+            lambda: VrpProblem(
+                np.zeros((2, 2), int),
+                (Vehicle(0, 0),),
+                (Stop(1, demand=2), Stop(1, demand=-1)),
+                pairs=((0, 1),),
+            ),
+            "minus the pickup's",
         ),
     ],
 )

@@ -1,0 +1,266 @@
+"""Logistics storage sites: the KPU warehouse, a PPK per kecamatan and a PPS per kelurahan.
+
+:func:`load_sites` reads an optional table of known sites (CSV, XLSX, GeoJSON,
+GeoPackage) with columns ``kind`` (``gudang``/``warehouse``, ``ppk``, ``pps``),
+``name``, ``kecamatan``, ``kelurahan`` (a PPS' own), ``latitude``/``longitude``
+(or ``koordinat``) and optional ``approximate``, ``address``, ``notes``.
+:func:`logistics_sites` gives every site the scenario needs: those of the
+table, the warehouse of the rules, and a default place, flagged approximate,
+for the others: the road junction inside the kelurahan (kecamatan) boundary
+nearest its centre, or, without a boundary, the junction nearest the centre of
+its TPS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+
+from planner._errors import Problem
+from planner._tables import (
+    ADDRESS,
+    KECAMATAN,
+    NOTES,
+    Checker,
+    Column,
+    InputTable,
+    choice,
+    normalise_name,
+    parse_boolean,
+    parse_place,
+    read_table,
+)
+from planner.rules import Rules, load_rules
+from planner.scenario import Scenario
+from planner.sources import Boundaries
+
+KIND = Column("kind", ("kind", "jenis", "tipe", "type"))
+NAME = Column("name", ("name", "nama", "nama_lokasi"))
+KELURAHAN = Column("kelurahan", ("kelurahan", "kel", "desa"))
+APPROXIMATE = Column("approximate", ("approximate", "perkiraan", "approx"))
+
+parse_kind = choice(
+    {"gudang": "warehouse", "gudang_kpu": "warehouse", "warehouse": "warehouse"}
+    | {"ppk": "ppk", "pps": "pps"}
+)
+
+APPROXIMATE_NOTE = {
+    "boundary": "lokasi perkiraan: simpang jalan terdekat pusat wilayah (approximate: "
+    "road junction nearest the area's centre)",
+    "tps": "lokasi perkiraan: simpang jalan terdekat pusat TPS-nya (approximate: "
+    "road junction nearest the centre of its TPS)",
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    """A storage site; ``source`` says where its place came from (table, rules, boundary, tps)."""
+
+    site_id: str
+    kind: str
+    name: str
+    kecamatan: str
+    kelurahan: str
+    longitude: float
+    latitude: float
+    approximate: bool
+    address: str = ""
+    notes: str = ""
+    source: str = "table"
+
+
+def site_id(kind: str, kecamatan: str = "", kelurahan: str = "") -> str:
+    """``gudang_kpu``, ``ppk_<kecamatan>`` or ``pps_<kecamatan>_<kelurahan>``."""
+    if kind == "warehouse":
+        return "gudang_kpu"
+    parts = [kind, kecamatan, *([kelurahan] if kind == "pps" else [])]
+    return "_".join(normalise_name(p) for p in parts)
+
+
+def load_sites(path: str | Path, rules: Rules | None = None) -> InputTable:
+    """Read and check a sites table; raise :class:`InputError` listing every error found.
+
+    The frame has ``site_id``, ``kind``, ``name``, ``kecamatan``, ``kelurahan``,
+    ``latitude``, ``longitude``, ``approximate``, ``address``, ``notes``,
+    ``source_row`` and ``geometry``. One warehouse, one PPK per kecamatan and one
+    PPS per kelurahan at most.
+    """
+    rules = load_rules() if rules is None else rules
+    check = Checker(read_table(path))
+    kinds = check.values(KIND, parse_kind)
+    kecamatan = check.values(KECAMATAN, parse_place, "")
+    kelurahan = check.values(KELURAHAN, parse_place, "")
+    ids: list[str | None] = []
+    for row, kind, kec, kel in zip(check.rows, kinds, kecamatan, kelurahan, strict=True):
+        if kind is None or kec is None or kel is None:
+            ids.append(None)
+            continue
+        given = {KECAMATAN: kec, KELURAHAN: kel}
+        needed = {"ppk": (KECAMATAN,), "pps": (KECAMATAN, KELURAHAN)}.get(kind, ())
+        blank = [column for column in needed if not given[column]]
+        for column in blank:
+            check.log.add(
+                f"{column.name} wajib diisi untuk {kind.upper()}",
+                f"{column.name} is required for a {kind.upper()}",
+                row=row,
+                column=check.label(column),
+                code="blank",
+            )
+        ids.append(None if blank else site_id(kind, kec, kel))
+    check.unique(ids, KIND)
+    latitude, longitude = check.points(rules)
+    return check.table(
+        {
+            "site_id": ids,
+            "kind": kinds,
+            "name": check.values(NAME, str, ""),
+            "kecamatan": kecamatan,
+            "kelurahan": kelurahan,
+            "latitude": latitude,
+            "longitude": longitude,
+            "approximate": check.values(APPROXIMATE, parse_boolean, False),
+            "address": check.values(ADDRESS, str, ""),
+            "notes": check.values(NOTES, str, ""),
+        }
+    )
+
+
+def logistics_sites(
+    scenario: Scenario,
+    graph: nx.MultiDiGraph,
+    boundaries: Boundaries | None = None,
+    table: InputTable | None = None,
+) -> tuple[tuple[Site, ...], tuple[Problem, ...]]:
+    """The warehouse, the PPK of every kecamatan and the PPS of every kelurahan with TPS.
+
+    Sites the table does not name get default places (see the module docstring);
+    the warehouse comes from ``rules.logistics.warehouse`` unless the table has one.
+    Returns the sites (warehouse, PPK, PPS, each sorted) and warnings for table
+    rows no TPS needs.
+    """
+    known = {} if table is None else {str(r.site_id): r for r in table.frame.itertuples()}
+    junctions = _Junctions(graph)
+    tps = scenario.tps
+    centres = {
+        "kecamatan": _centres(boundaries.kecamatan if boundaries else None, ("kecamatan",)),
+        "kelurahan": _centres(
+            boundaries.kelurahan if boundaries else None, ("kecamatan", "kelurahan")
+        ),
+    }
+    warehouse = scenario.rules.logistics.warehouse
+    wanted: list[tuple[str, str, str, str]] = [("warehouse", warehouse.kecamatan, "", "")]
+    wanted += [("ppk", k, "", f"PPK {k}") for k in sorted(set(tps["kecamatan"]))]
+    pairs = sorted(set(zip(tps["kecamatan"], tps["kelurahan"], strict=True)))
+    wanted += [("pps", k, kel, f"PPS {kel}") for k, kel in pairs]
+    sites = []
+    for kind, kec, kel, name in wanted:
+        sid = site_id(kind, kec, kel)
+        row = known.get(sid)
+        if row is not None:
+            sites.append(
+                Site(
+                    sid,
+                    kind,
+                    str(row.name) or name or warehouse.name,
+                    kec,
+                    kel,
+                    float(row.longitude),
+                    float(row.latitude),
+                    bool(row.approximate),
+                    str(row.address),
+                    str(row.notes),
+                    "table",
+                )
+            )
+            continue
+        if kind == "warehouse" and warehouse.latitude is not None and warehouse.longitude:
+            lon, lat, source = warehouse.longitude, warehouse.latitude, "rules"
+        else:
+            level, key = ("kelurahan", (kec, kel)) if kind == "pps" else ("kecamatan", (kec,))
+            centre = centres[level].get(key)
+            source = "boundary" if centre is not None else "tps"
+            if centre is None:
+                mask = tps["kecamatan"] == kec
+                if kind == "pps":
+                    mask &= tps["kelurahan"] == kel
+                own = tps[mask] if mask.any() else tps
+                centre = (float(own["longitude"].mean()), float(own["latitude"].mean()), None)
+            lon, lat = junctions.nearest(*centre)
+        note = "" if source == "rules" else APPROXIMATE_NOTE[source]
+        sites.append(
+            Site(
+                sid,
+                kind,
+                warehouse.name if kind == "warehouse" else name,
+                kec,
+                kel,
+                lon,
+                lat,
+                True,
+                warehouse.address if kind == "warehouse" else "",
+                note,
+                source,
+            )
+        )
+    used = {s.site_id for s in sites}
+    source_file = "" if table is None else table.source
+    warnings = tuple(
+        Problem(
+            source_file,
+            f"{sid} tidak dipakai: tidak ada TPS di wilayahnya",
+            f"{sid} is not used: no TPS in its area",
+            row=int(row.source_row),
+            severity="warning",
+            code="unused_site",
+        )
+        for sid, row in known.items()
+        if sid not in used
+    )
+    return tuple(sites), warnings
+
+
+def _centres(
+    frame: gpd.GeoDataFrame | None, keys: tuple[str, ...]
+) -> Mapping[tuple[str, ...], tuple[float, float, shapely.Geometry]]:
+    """Centre (lon, lat) and polygon of each area: its centroid, or a point inside when outside."""
+    if frame is None or not set(keys) <= set(frame.columns):
+        return {}
+    out = {}
+    for row in frame.itertuples():
+        polygon = row.geometry
+        if polygon is None or polygon.is_empty:
+            continue
+        centre = polygon.centroid
+        if not polygon.contains(centre):
+            centre = polygon.representative_point()
+        key = tuple(" ".join(str(getattr(row, k)).split()) for k in keys)
+        out[key] = (centre.x, centre.y, polygon)
+    return out
+
+
+class _Junctions:
+    """Road junctions (network nodes) to place default sites on."""
+
+    def __init__(self, graph: nx.MultiDiGraph):
+        xy = [(float(d["x"]), float(d["y"])) for _, d in graph.nodes(data=True)]
+        self.xy = np.array(xy, dtype=float).reshape(-1, 2)
+
+    def nearest(
+        self, lon: float, lat: float, polygon: shapely.Geometry | None
+    ) -> tuple[float, float]:
+        """The junction nearest (lon, lat), among those inside ``polygon`` when it has any."""
+        candidates = self.xy
+        if polygon is not None:
+            inside = shapely.contains_xy(polygon, candidates[:, 0], candidates[:, 1])
+            if inside.any():
+                candidates = candidates[inside]
+        scale = np.cos(np.radians(lat))
+        d2 = ((candidates[:, 0] - lon) * scale) ** 2 + (candidates[:, 1] - lat) ** 2
+        best = candidates[int(np.argmin(d2))]
+        return float(best[0]), float(best[1])

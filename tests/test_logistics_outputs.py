@@ -1,0 +1,106 @@
+"""Logistics in the outputs: escort roster (CSV, XLSX sheets), map layers per leg and day, GIS."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from pathlib import Path
+
+import pyogrio
+import pytest
+from openpyxl import load_workbook
+
+from planner.exports import ESCORT_COLUMNS, ESCORT_HEADERS, escort_rows, write_outputs
+from planner.logistics_layers import day_name, logistics_layers, stop_summary
+from planner.maps import build_map
+from tests.city import node_point, town_plan
+from tests.test_exports import XSS_IMG, html_escaped
+
+SITE_NAME = f"PPS Satu {XSS_IMG}"
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """The town's plan with a PPS named by a sites table that carries an injection payload."""
+    folder = tmp_path_factory.mktemp("outputs")
+    lat, lon = node_point(14)
+    sites = folder / "sites.csv"
+    with sites.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["kind", "name", "kecamatan", "kelurahan", "latitude", "longitude"])
+        writer.writerow(["pps", SITE_NAME, "Alpha", "Satu", lat, lon])
+    scenario, _, plan = town_plan(folder, sites_file=sites)
+    return scenario, plan, write_outputs(folder / "out", scenario, plan)
+
+
+def test_escort_roster_lists_routes_guards_and_tallies_per_post(town: tuple) -> None:
+    scenario, plan, files = town
+    section = plan["logistics"]
+    with files["escort_csv"].open(encoding="utf-8-sig", newline="") as stream:
+        table = list(csv.reader(stream))
+    h = ESCORT_HEADERS["id"]
+    assert table[0] == [h[c] for c in ESCORT_COLUMNS]
+    duties = [row[2] for row in table[1:]]
+    assert duties.count(h["escort"]) == len(section["routes"])
+    assert duties.count(h["tally"]) == len(section["personnel"])
+    days = {(g["site_id"], g["start_s"] // 86_400) for g in section["guards"]}
+    assert sum(d.startswith(h["guard"]) for d in duties) == len(days)
+    assert any(SITE_NAME in row[8] for row in table[1:]), "the PPS' name is in the stops"
+    assert escort_rows(scenario, plan) == escort_rows(scenario, plan, "id")
+    assert any(day_name(section["election_date"], -1, "id") == row[1] for row in table[1:])
+
+
+def test_duty_roster_workbook_gains_an_escort_sheet_per_post(town: tuple) -> None:
+    _, plan, files = town
+    workbook = load_workbook(files["roster_xlsx"])
+    escort = [s for s in workbook.worksheets if s.title.startswith("Kawal ")]
+    posts = {r["post_id"] for r in plan["logistics"]["routes"]}
+    assert {s.title for s in escort} == {f"Kawal {p}" for p in posts}
+    for sheet in escort:
+        assert sheet["A2"].value == "Hari" and sheet.print_title_rows == "$2:$2"
+        assert "Daftar kawal logistik" in sheet["A1"].value
+
+
+def test_map_has_a_hidden_layer_per_leg_and_day_and_escapes_site_names(town: tuple) -> None:
+    scenario, plan, files = town
+    page = files["map"].read_text(encoding="utf-8")
+    routes = logistics_layers(plan)["logistics_routes"]
+    for leg_label, day_label in set(zip(routes["leg_label"], routes["day_label"], strict=True)):
+        name = html.escape(f"Kawal logistik: {leg_label} · {day_label}")
+        assert json.dumps(name)[1:-1] in page  # layer names are written as JSON strings
+    assert XSS_IMG not in page and XSS_IMG.replace('"', '\\"') not in page
+    assert html_escaped(XSS_IMG.replace('"', '\\"')) in page  # as JSON text in a script
+    english = build_map(scenario, plan, lang="en").get_root().render()
+    assert json.dumps("Logistics escort: PPS → TPS")[1:-1] in english
+
+
+def test_gis_layers_and_summary_hold_the_logistics(town: tuple) -> None:
+    _, plan, files = town
+    listed = dict(pyogrio.list_layers(files["layers_gpkg"]))
+    assert listed["logistics_routes"] == "LineString" and listed["logistics_sites"] == "Point"
+    summary = json.loads(files["summary"].read_text(encoding="utf-8"))
+    assert summary["logistics"]["routes"] == len(plan["logistics"]["routes"])
+    assert summary["logistics"]["undelivered"] == 0
+
+
+def test_stop_summary_joins_runs_at_one_place() -> None:
+    stops = [
+        {"start": "2024-11-26T07:10+07:00", "action": "load", "place": "pps_a"},
+        {"start": "2024-11-26T07:16+07:00", "action": "load", "place": "pps_a"},
+        {"start": "2024-11-26T07:40+07:00", "action": "unload", "place": "T-1"},
+    ]
+    assert stop_summary(stops, {"pps_a": "PPS A"}, "id") == [
+        "07:10 muat PPS A (2)",
+        "07:40 bongkar T-1",
+    ]
+    assert stop_summary(stops, {}, "en")[1] == "07:40 unload T-1"
+
+
+def test_outputs_of_a_plan_without_logistics_have_no_escort_roster(
+    town: tuple, tmp_path: Path
+) -> None:
+    scenario, plan, _ = town
+    files = write_outputs(tmp_path, scenario, {k: v for k, v in plan.items() if k != "logistics"})
+    assert "escort_csv" not in files and not (tmp_path / "escort_roster.csv").exists()
+    assert not any(s.title.startswith("Kawal") for s in load_workbook(files["roster_xlsx"]))
