@@ -129,6 +129,18 @@ class PlanResult:
                     "(of required; dropped)",
                 ),
             ]
+        logistics = self.plan.get("logistics")
+        if logistics:
+            figures = logistics["kpis"]
+            rows.append(
+                (
+                    "Rute kawal logistik (escort routes)",
+                    f"{figures['routes']:,}",
+                    f"{figures['escort_hours']:,.0f} jam-personel; {figures['delivered']:,} dari "
+                    f"{figures['consignments']:,} muatan; {figures['shortfall_days']:,} hari-pos "
+                    "kurang personel (officer-hours; loads; post-days short)",
+                )
+            )
         verdict = (
             (f"{len(self.violations)}", "pelanggaran aturan (rule violations)")
             if self.violations

@@ -137,6 +137,7 @@ def test_plan_prints_a_summary_and_logs_the_progress(planned: tuple[Path, Run]) 
         "Patroli polsek_klojen:",
         "semua aturan terpenuhi",
         "Ringkasan rencana (plan summary)",
+        "Rute kawal logistik (escort routes)",
     ):
         assert line in log, line
     assert "variables" in log, "solver detail goes to the log even without --verbose"
