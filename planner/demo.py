@@ -156,12 +156,24 @@ def scenario_toml(
 def rule_overrides_toml(rules: Rules) -> str:
     """The election's rule overrides as TOML: voter limit, kurang rawan group size, logistics."""
     kurang_rawan = rules.pattern[RiskCategory.KURANG_RAWAN].max_tps
-    warehouse = rules.logistics.warehouse
+    logistics = rules.logistics
+    tables = {
+        "logistics": {"election_date": logistics.election_date},
+        "logistics.warehouse": {
+            k: getattr(logistics.warehouse, k) for k in ("name", "kecamatan", "address")
+        },
+        **{
+            f"logistics.{name}": {
+                k: getattr(fleet, k) for k in ("trucks", "truck_capacity", "escort_units")
+            }
+            for name, fleet in (("city", logistics.city), ("local", logistics.local))
+        },
+    }
     return (
         f"[tps]\nmax_voters = {rules.max_voters}\n\n"
-        f"[pattern.kurang_rawan]\nmax_tps = {kurang_rawan}\n\n"
-        f'[logistics]\nelection_date = "{rules.logistics.election_date}"\n\n'
-        f"[logistics.warehouse]\nname = {json.dumps(warehouse.name)}\n"
-        f"kecamatan = {json.dumps(warehouse.kecamatan)}\n"
-        f"address = {json.dumps(warehouse.address)}\n"
+        f"[pattern.kurang_rawan]\nmax_tps = {kurang_rawan}\n"
+        + "".join(
+            f"\n[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in table.items())
+            for name, table in tables.items()
+        )
     )

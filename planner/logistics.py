@@ -278,21 +278,14 @@ def duty_problems(
     ``ready`` gives each consignment's earliest loading (None: any time in the windows).
     """
     rules = scenario.rules
-    fleet = fleet_of(rules, leg)
-    posts = scenario.posts.sort_values("post_id")
     areas: dict[str, list[Trip]] = defaultdict(list)
     for trip in trips:
         areas[area_of(trip.consignments[0])].append(trip)
     windows = rules.logistics.legs[leg]
     problems, lost = [], []
     for area, group in sorted(areas.items()):
-        if area == CITY:
-            escorts = posts[posts["kind"] == fleet.escort_kind]
-        else:
-            escorts = posts[(posts["kind"] == "polsek") & (posts["kecamatan"] == area)]
-        slots = [(str(p), u) for p in escorts["post_id"] for u in range(1, fleet.units(p) + 1)]
-        slots = slots[: fleet.trucks]
-        reason = NO_ESCORT if escorts.empty else NO_FLEET if not slots else None
+        posts, slots = escort_slots(scenario, leg, area)
+        reason = NO_ESCORT if not posts else NO_FLEET if not slots else None
         kept = []
         for trip in group:
             times = [ready.get(c.consignment_id) for c in trip.consignments]
@@ -308,6 +301,25 @@ def duty_problems(
         if kept:
             problems.append(_duty_problem(rules, places, leg, area, kept, slots))
     return problems, lost
+
+
+def escort_slots(
+    scenario: Scenario, leg: str, area: str
+) -> tuple[list[str], list[tuple[str, int]]]:
+    """The posts escorting a leg in an area, and its truck-and-escort pairs (post, unit number).
+
+    The city legs take the ``escort_kind`` posts, the others the area's Polsek; each
+    post gives its escort units, all of them together at most the fleet's trucks.
+    """
+    fleet = fleet_of(scenario.rules, leg)
+    posts = scenario.posts.sort_values("post_id")
+    if area == CITY:
+        escorts = posts[posts["kind"] == fleet.escort_kind]
+    else:
+        escorts = posts[(posts["kind"] == "polsek") & (posts["kecamatan"] == area)]
+    ids = [str(p) for p in escorts["post_id"]]
+    slots = [(p, unit) for p in ids for unit in range(1, fleet.units(p) + 1)]
+    return ids, slots[: fleet.trucks]
 
 
 def _trip_windows(
@@ -428,11 +440,14 @@ def plan_logistics(
                 fits = [c for c in items[leg] if c.load <= capacity]
                 hubs += hub_problems(leg, fits, places, rules, capacity)
             trips: dict[str, list[Trip]] = defaultdict(list)
+            trip_time: dict[str, float] = defaultdict(float)
             solved = solver.solve([h.problem for h in hubs], logistics.trip_solution_limit)
             for hub, solution in zip(hubs, solved, strict=True):
                 found, missed = read_trips(hub, _checked(hub.problem, solution, hub.hub), rules)
                 trips[hub.leg] += found
                 undelivered += [_undelivered(c, NO_TRIP) for c in missed]
+                key = f"{hub.leg}/{area_of(hub.consignments[0])}"
+                trip_time[key] += solution.stats.wall_time_s
             duties: list[DutyProblem] = []
             for leg in legs:
                 before = FLOWS[0 if leg in FLOWS[0] else 1][step - 1] if step else None
@@ -458,6 +473,7 @@ def plan_logistics(
                     for c in duty.trips[s].consignments
                 ]
                 stats[duty.key] = _stats(duty, solution, found_routes)
+                stats[duty.key]["trip_wall_time_s"] = round(trip_time[duty.key], 2)
     guards = storage_guards(scenario, sites, routes, undelivered)
     return LogisticsPlan(
         election_date=logistics.election_date,
@@ -576,4 +592,5 @@ def _stats(
         "trips": len(duty.trips),
         "consignments": sum(len(t.consignments) for t in duty.trips),
         "solutions": solution.stats.solutions,
+        "wall_time_s": round(solution.stats.wall_time_s, 2),
     }
