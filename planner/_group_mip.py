@@ -20,7 +20,7 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 
 from planner._groups import Groups, KecamatanProblem
-from planner._mathopt import model_from_arrays
+from planner._mathopt import model_from_arrays, proved_infeasible
 
 
 @dataclass(frozen=True)
@@ -96,11 +96,7 @@ class OfficerMip:
             absolute_gap_tolerance=0.0,
         )
         result = mathopt.solve(self.model, mathopt.SolverType.HIGHS, params=params)
-        reason = result.termination.reason
-        if reason in (
-            mathopt.TerminationReason.INFEASIBLE,
-            mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED,
-        ):
+        if proved_infeasible(result):
             return Probe("none_better", None, cutoff + 1)
         dual = result.termination.objective_bounds.dual_bound
         bound = min(dual, cutoff + 1) if math.isfinite(dual) else 0.0

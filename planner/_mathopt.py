@@ -37,3 +37,11 @@ def model_from_arrays(
     proto.linear_constraint_matrix.column_ids.extend(columns[order].tolist())
     proto.linear_constraint_matrix.coefficients.extend(values[order].tolist())
     return mathopt.Model.from_model_proto(proto)
+
+
+def proved_infeasible(result: mathopt.SolveResult) -> bool:
+    """Whether the solver proved the model has no feasible solution."""
+    return result.termination.reason in (
+        mathopt.TerminationReason.INFEASIBLE,
+        mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED,
+    )

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from ortools.math_opt.python import mathopt
 
-from planner._mathopt import model_from_arrays
+from planner._mathopt import model_from_arrays, proved_infeasible
 
 __all__ = ["LSCP", "MCLP", "CoverageResult", "PCenter", "PMedian"]
 
@@ -423,12 +423,9 @@ def _solve_mip(mip: _Mip, settings: _Settings) -> _Outcome:
         absolute_gap_tolerance=0.0,
     )
     result = mathopt.solve(mip.model, mathopt.SolverType.HIGHS, params=params)
-    reason = result.termination.reason
-    if reason in (
-        mathopt.TerminationReason.INFEASIBLE,
-        mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED,
-    ):
+    if proved_infeasible(result):
         return _Outcome("infeasible", None)
+    reason = result.termination.reason
     bound = mip.offset + mip.sign * result.termination.objective_bounds.dual_bound / mip.scale
     if not result.has_primal_feasible_solution():
         return _Outcome("unknown", None, bound)

@@ -1340,6 +1340,26 @@ function tpsMapHelpers(cfg) {
     return root;
   }
   function tip(content) { return function () { return el("span", null, content); }; }
+  function routeLine(markerPrefix, label, stopText) {
+    return function (f, layer) {
+      var p = f.properties;
+      if (p.arrow) {
+        layer.on("add", function () {
+          layer._path.setAttribute("marker-mid", "url(#" + markerPrefix + p.c + ")");
+        });
+        return;
+      }
+      layer.bindPopup(function () {
+        var root = box(p.t, label, p.v);
+        var list = el("ol");
+        p.s.forEach(function (s) { list.appendChild(el("li", null, stopText(s))); });
+        root.appendChild(el("div", "tpsmap-popup-title", cfg.stopsTitle));
+        root.appendChild(list);
+        return root;
+      }, {maxWidth: 380});
+      layer.bindTooltip(tip(p.t), {sticky: true});
+    };
+  }
   function arrowDefs() {
     var ns = "http://www.w3.org/2000/svg";
     var svg = document.createElementNS(ns, "svg");
@@ -1457,44 +1477,10 @@ function tpsMapHelpers(cfg) {
       kecamatan: function () {},
       kelurahan: function (f, layer) { layer.bindTooltip(tip(f.properties.n), {sticky: true}); },
       groups: function () {},
-      routes: function (f, layer) {
-        var p = f.properties;
-        if (p.arrow) {
-          layer.on("add", function () {
-            layer._path.setAttribute("marker-mid", "url(#tpsmap-arrow-" + p.c + ")");
-          });
-          return;
-        }
-        layer.bindPopup(function () {
-          var root = box(p.t, cfg.labels.routes, p.v);
-          var list = el("ol");
-          p.s.forEach(function (s) {
-            list.appendChild(el("li", null, s[0] + " · " + s[1] + " (" + cfg.visit + s[2] + ")"));
-          });
-          root.appendChild(el("div", "tpsmap-popup-title", cfg.stopsTitle));
-          root.appendChild(list);
-          return root;
-        }, {maxWidth: 380});
-        layer.bindTooltip(tip(p.t), {sticky: true});
-      },
-      logistics: function (f, layer) {
-        var p = f.properties;
-        if (p.arrow) {
-          layer.on("add", function () {
-            layer._path.setAttribute("marker-mid", "url(#tpsmap-leg-" + p.c + ")");
-          });
-          return;
-        }
-        layer.bindPopup(function () {
-          var root = box(p.t, cfg.labels.logistics, p.v);
-          var list = el("ol");
-          p.s.forEach(function (s) { list.appendChild(el("li", null, s)); });
-          root.appendChild(el("div", "tpsmap-popup-title", cfg.stopsTitle));
-          root.appendChild(list);
-          return root;
-        }, {maxWidth: 380});
-        layer.bindTooltip(tip(p.t), {sticky: true});
-      },
+      routes: routeLine("tpsmap-arrow-", cfg.labels.routes, function (s) {
+        return s[0] + " · " + s[1] + " (" + cfg.visit + s[2] + ")";
+      }),
+      logistics: routeLine("tpsmap-leg-", cfg.labels.logistics, function (s) { return s; }),
       sites: function (f, layer) {
         var p = f.properties;
         layer.bindPopup(function () { return box(p.t, cfg.labels.sites, p.v); });
