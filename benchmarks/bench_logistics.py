@@ -10,10 +10,11 @@ area, builds the same goods, windows, ready times (from the plan's own upstream
 deliveries), trucks, escorts and objective as one joint pickup-and-delivery
 problem (a truck may mix hubs in one load) and solves it for ``--time-limit``
 seconds with OR-Tools on the planner's core (``VrpProblem.pairs``) and with
-PyVRP (shipments), one after the other. Every cost is recomputed the same way:
-truck travel seconds of the routes, post to post, plus ``escort_fixed_min`` per
-escort unit called out (plus one second per window index); escort hours are
-route durations times the officers per unit. The joint models get the leg's
+PyVRP (shipments), one after the other. Every cost is the planner's objective,
+recomputed the same way: per route its duration post to post (driving, handling,
+waiting) plus its driving seconds plus ``escort_fixed_min`` for calling out the
+escort unit (plus one second per window index); escort hours are route
+durations times the officers per unit. The joint models get the leg's
 windows as one span [first start, last end] per stop in PyVRP (a vehicle's
 shift keeps it inside one window) and exactly in OR-Tools. A ratio below 1
 means the planner beats the joint model run for that long.
@@ -122,6 +123,7 @@ def joint_problem(
             max_duration=round(logistics.escort_max_hours * 3600),
             capacity=fleet.truck_capacity,
             fixed_cost=round(logistics.escort_fixed_min * 60) + w,
+            span_cost=1,
         )
         for w, (a, b) in enumerate(windows)
         for post, _ in slots
@@ -144,7 +146,8 @@ def ours(scenario: Scenario, places: Places, plan: LogisticsPlan) -> dict[str, t
         index = {p: n for n, p in enumerate(dict.fromkeys(path))}
         travel = sum(int(times[index[a], index[b]]) for a, b in itertools.pairwise(path))
         figures = out[f"{route.leg}/{route.area}"]
-        figures[0] += travel + round(logistics.escort_fixed_min * 60) + route.window
+        duration = route.end_s - route.start_s
+        figures[0] += travel + duration + round(logistics.escort_fixed_min * 60) + route.window
         figures[1] += route.escort_hours
         figures[2] += 1
     return {k: tuple(v) for k, v in out.items()}
@@ -182,6 +185,7 @@ def solve_pyvrp(joint: Joint, time_limit_s: float, seed: int) -> tuple[float, fl
             tw_early=shift[0],
             tw_late=shift[1],
             shift_duration=problem.vehicles[0].max_duration or np.iinfo(np.int64).max,
+            unit_duration_cost=1,
         )
     for pickup, delivery in problem.pairs:
         first, second = problem.stops[pickup], problem.stops[delivery]

@@ -22,10 +22,11 @@ Routing model (our modelling choice), in two stages on the core of
    trips runs from where one trip ends to where the next starts. A trip starts
    inside a window of the leg, once all its goods have arrived (the end of their
    unloading on the leg before), and ends before the window closes; a route
-   lasts at most ``escort_max_hours``. The objective is escort time: travel
-   seconds plus ``escort_fixed_min`` per escort unit called out, plus one second
-   per window index so that ties go to the earlier window (trip durations are
-   fixed by stage 1).
+   lasts at most ``escort_max_hours``. The objective is escort time: each
+   route's duration from leaving its post to returning (driving, handling and
+   waiting) plus ``escort_fixed_min`` per escort unit called out; driving counts
+   once more, so that less of it wins among equally long duties, and each window
+   index adds one second, so that ties go to the earlier window.
 
 The two stages trade a little optimality (a truckload never mixes two hubs) for
 small problems that solve in seconds; ``benchmarks/bench_logistics.py`` measures
@@ -376,6 +377,7 @@ def _duty_problem(
                     max_duration=round(logistics.escort_max_hours * 3600),
                     fixed_cost=round(logistics.escort_fixed_min * 60) + w,
                     name=f"truk-{label}-{k}",
+                    span_cost=1,
                 )
             )
             names.append((f"truk-{label}-{k}", f"{post}-kawal-{unit}", post, w))

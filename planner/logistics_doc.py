@@ -27,7 +27,8 @@ Times are given twice: ``*_s`` in seconds from 00:00 WIB of voting day
 - ``kpis``: ``consignments``, ``delivered``, ``undelivered``, ``routes``,
   ``escort_hours``, ``guard_shifts``, ``guard_officer_shifts``, ``shortfall_days``
 - ``solver``: per ``leg/area`` status, objective, travel time, escort hours,
-  vehicles used and available, trips, consignments, solutions, wall time
+  vehicles used and available, trips, consignments, solutions (no wall times:
+  they differ from run to run; the log has them)
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ Conventions, shared with the independent checker in :mod:`planner.vrp_check`:
   minus the pickup's, so the load rises at the pickup and falls at the delivery.
   A route's load never leaves 0..capacity on the way.
 - The cost is the arc cost of the routes (travel time at each vehicle's speed,
-  or distance) plus the fixed cost of each vehicle used. The solver minimises
+  or distance) plus, per vehicle used, its fixed cost and its span cost per
+  second from leaving to returning (so waiting costs too). The solver minimises
   cost plus the drop penalties of skipped optional stops; a mandatory stop is
   skipped only when no plan fits it, and the solution then says ``infeasible``.
 """
@@ -88,7 +89,8 @@ class Vehicle:
     """One vehicle: where it starts and ends, when it may work, and what it carries.
 
     ``shift`` is (earliest start, latest end) in seconds, ``max_duration`` bounds
-    end minus start, ``capacity`` None means unlimited.
+    end minus start, ``capacity`` None means unlimited, ``span_cost`` is the cost
+    per second from start to end.
     """
 
     start: int
@@ -99,6 +101,7 @@ class Vehicle:
     capacity: int | None = None
     fixed_cost: int = 0
     name: str = ""
+    span_cost: int = 0
 
 
 def fleet(
@@ -209,8 +212,8 @@ class VrpProblem:
                 raise ValueError(f"vehicle {k}: max_duration must be >= 0")
             if v.capacity is not None and v.capacity < 0:
                 raise ValueError(f"vehicle {k}: capacity must be >= 0")
-            if v.fixed_cost < 0:
-                raise ValueError(f"vehicle {k}: fixed_cost must be >= 0")
+            if min(v.fixed_cost, v.span_cost) < 0:
+                raise ValueError(f"vehicle {k}: fixed_cost and span_cost must be >= 0")
 
     def _validate_stops(self) -> None:
         n = len(self.travel_time)
@@ -403,7 +406,9 @@ def _build(problem: VrpProblem) -> _Model:
 def _is_timed(problem: VrpProblem) -> bool:
     """Whether any window, shift, duration limit, spacing or pair makes times matter."""
     stops = any(s.windows or (s.group is not None and s.min_gap) for s in problem.stops)
-    vehicles = any(v.shift is not None or v.max_duration is not None for v in problem.vehicles)
+    vehicles = any(
+        v.shift is not None or v.max_duration is not None or v.span_cost for v in problem.vehicles
+    )
     return bool(problem.pairs) or stops or vehicles
 
 
@@ -416,7 +421,11 @@ def _add_time_limits(model: _Model, time_dim: pywrapcp.RoutingDimension, horizon
         time_dim.CumulVar(routing.End(k)).SetRange(first, last)
         if v.max_duration is not None:
             time_dim.SetSpanUpperBoundForVehicle(v.max_duration, k)
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+        if v.span_cost:
+            time_dim.SetSpanCostCoefficientForVehicle(v.span_cost, k)
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+        else:
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
     groups: dict[Hashable, list[int]] = defaultdict(list)
     for k, s in enumerate(problem.stops):
@@ -454,7 +463,8 @@ def _add_visits(model: _Model) -> None:
     optional = sum(s.drop_penalty or 0 for s in problem.stops)
     largest_arc = max(int(c.max(initial=0)) for c in model.cost.values())
     whole_plan = (len(problem.stops) + len(problem.vehicles)) * largest_arc
-    mandatory = 1 + optional + whole_plan + sum(v.fixed_cost for v in problem.vehicles)
+    spans = sum(v.span_cost for v in problem.vehicles) * (_horizon(problem) if model.time else 0)
+    mandatory = 1 + optional + whole_plan + spans + sum(v.fixed_cost for v in problem.vehicles)
     for k, s in enumerate(problem.stops):
         penalty = mandatory if s.drop_penalty is None else s.drop_penalty
         model.routing.AddDisjunction([_index(model, k)], penalty)
@@ -611,6 +621,7 @@ def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:
         if not visits:  # an unused vehicle stays home: no travel, no cost
             totals[:] = 0
         end_time = clock(index, arrival) if visits else start_time
+        totals[1] += vehicle.span_cost * (end_time - start_time)
         routes.append(Route(k, tuple(visits), nodes, start_time, end_time, *map(int, totals)))
     dropped = tuple(k for k in range(len(problem.stops)) if k not in performed)
     missed = tuple(k for k in dropped if problem.stops[k].drop_penalty is None)
@@ -644,5 +655,10 @@ def depart_just_in_time(problem: VrpProblem, solution: VrpSolution) -> VrpSoluti
         start = first.start - int(travel[vehicle.start, problem.stops[first.stop].node])
         end = last.departure + int(travel[problem.stops[last.stop].node, vehicle.end])
         visits = (Visit(first.stop, first.start, first.start, first.departure), *route.visits[1:])
-        routes.append(dataclasses.replace(route, visits=visits, start_time=start, end_time=end))
-    return dataclasses.replace(solution, routes=tuple(routes))
+        shorter = (route.end_time - route.start_time) - (end - start)
+        cost = route.cost - vehicle.span_cost * shorter
+        routes.append(
+            dataclasses.replace(route, visits=visits, start_time=start, end_time=end, cost=cost)
+        )
+    saved = sum(a.cost - b.cost for a, b in zip(solution.routes, routes, strict=True))
+    return dataclasses.replace(solution, routes=tuple(routes), cost=solution.cost - saved)

@@ -94,6 +94,7 @@ def _check_route(problem: VrpProblem, route: Route) -> list[str]:
     if route.end_time < back:
         out.append(f"{where}: ends at {route.end_time}, cannot be back before {back}")
     duration = route.end_time - route.start_time
+    cost += vehicle.span_cost * duration
     if vehicle.max_duration is not None and duration > vehicle.max_duration:
         out.append(f"{where}: route lasts {duration} s, more than {vehicle.max_duration}")
     if vehicle.capacity is not None and peak > vehicle.capacity:

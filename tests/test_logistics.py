@@ -31,11 +31,13 @@ from tests.city import DEPOTS, TOWN_TPS, logistics_town, node_point
 Town = tuple[Scenario, RoadContext, LogisticsPlan]
 
 
-def planned_town(folder: Path, overrides: dict | None = None, tps: dict | None = None) -> Town:
-    """The town's logistics plan (one worker, deterministic)."""
+def planned_town(
+    folder: Path, overrides: dict | None = None, tps: dict | None = None, workers: int = 1
+) -> Town:
+    """The town's logistics plan (deterministic)."""
     scenario, roads = logistics_town(folder, overrides, tps)
     sites, _ = logistics_sites(scenario, roads.graph)
-    return scenario, roads, plan_logistics(scenario, roads, sites, workers=1)
+    return scenario, roads, plan_logistics(scenario, roads, sites, workers=workers)
 
 
 @pytest.fixture(scope="module")
@@ -170,9 +172,11 @@ def test_personnel_tally_counts_escorts_guards_and_voting_day_groups(tmp_path: P
         assert row.shortfall == max(0, row.total - 20)
 
 
-def test_same_inputs_give_the_same_plan(tmp_path: Path, town: Town) -> None:
+def test_same_inputs_give_the_same_plan_with_any_number_of_workers(
+    tmp_path: Path, town: Town
+) -> None:
     _, _, plan = town
-    again = planned_town(tmp_path)[2]
+    again = planned_town(tmp_path, workers=2)[2]
     assert again.routes == plan.routes and again.guards == plan.guards
 
 

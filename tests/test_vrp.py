@@ -14,6 +14,7 @@ from planner.vrp import (
     VehicleType,
     VrpProblem,
     VrpSolution,
+    depart_just_in_time,
     fleet,
     solve_vrp,
 )
@@ -158,6 +159,23 @@ def test_distance_objective_and_fixed_costs():
     solution = solve(problem)
     assert solution.cost == 3 * 400 + 50  # one vehicle, one fixed cost
     assert solution.travel_time == 400
+
+
+@pytest.mark.parametrize(("span_cost", "routes"), [(0, 1), (1, 2)])
+def test_span_cost_makes_waiting_cost(span_cost: int, routes: int):
+    points = [(0, 0), (300, 0), (0, 400)]  # the second stop opens long after the first
+    stops = (Stop(1, windows=((0, 5_000),), service=60), Stop(2, windows=((20_000, 30_000),)))
+    vehicle = Vehicle(0, 0, shift=(0, 40_000), fixed_cost=1_000, span_cost=span_cost)
+    problem = VrpProblem(euclid(points), (vehicle, vehicle), stops)
+    solution = solve(problem)
+    used = [r for r in solution.routes if r.visits]
+    assert len(used) == routes  # waiting 19,000 s costs more than a second vehicle
+    if span_cost:
+        late = next(r for r in used if r.visits[0].stop == 1)
+        assert late.end_time - late.start_time == 800  # leaves just in time, no waiting
+        assert solution.cost == 2 * 1_000 + (600 + 660) + (800 + 800)  # fixed, arcs + spans
+    moved = depart_just_in_time(problem, solution)
+    assert check_vrp_solution(problem, moved) == []
 
 
 def test_deterministic_mode_repeats_itself():
