@@ -92,6 +92,10 @@ def brute_force(graph: nx.MultiDiGraph, points: SnappedPoints, weight: Weight) -
             else:
                 split.add_edge(p, q, w=cost)
     for osmid, road_stops in stops.items():
+        for (s, p), (t, q) in itertools.pairwise(sorted(road_stops)):
+            if s == t:  # two points at one spot reach each other whichever way the road runs
+                split.add_edge(p, q, w=0.0)
+                split.add_edge(q, p, w=0.0)
         for along, point in road_stops:
             if along in (0.0, 1.0):
                 node = ends[osmid][int(along)]
@@ -256,6 +260,16 @@ def test_points_on_one_edge(triangle: nx.MultiDiGraph, weight: Weight) -> None:
     assert costs[2, 3] == pytest.approx(0.5 * bc)
     assert costs[3, 2] == pytest.approx(0.5 * bc)
     assert np.all(np.diag(costs) == 0)
+
+
+@pytest.mark.parametrize("weight", WEIGHTS)
+def test_points_at_one_spot_of_a_one_way_road_cost_nothing(
+    triangle: nx.MultiDiGraph, weight: Weight
+) -> None:
+    points = place(triangle, [(A, B, 0, 0.4), (A, B, 0, 0.4), (A, B, 0, 0.6)])
+    costs = RoadRouter(triangle).matrix(points, weight=weight)
+    assert costs[0, 1] == costs[1, 0] == 0.0
+    np.testing.assert_allclose(costs, brute_force(triangle, points, weight), atol=1e-6)
 
 
 @pytest.mark.parametrize("weight", WEIGHTS)
