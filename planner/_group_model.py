@@ -3,18 +3,16 @@
 Stages: (1) most risk-weighted TPS covered, only when the officer budget
 binds; (2) fewest officers; (3) least anchor-to-TPS travel plus group-size
 imbalance with the earlier objectives fixed. Stages 1-2 are CP-SAT large
-neighbourhood searches warm-started from a greedy plan. Stage 2 first probes
-its capacity-counting bound with the HiGHS MIP (:mod:`planner._group_mip`):
-a plan at the bound is optimal, none raises the bound; CP-SAT then searches
-what is left between plan and bound. Stage 1 is bounded by the LP relaxation
-(HiGHS through SciPy). Stage 3 moves anchors by
+neighbourhood searches warm-started from a greedy plan. Stage 2 is bounded
+by counting whole groups per region (:mod:`planner._region_bound`), and
+CP-SAT stops when it reaches that bound. Stage 1 is bounded by the LP
+relaxation (HiGHS through SciPy). Stage 3 moves anchors by
 local search with each anchor set allocated exactly by min-cost flow, bounded
 by a Lagrangian relaxation (:mod:`planner._travel_bound`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -23,16 +21,17 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planner import _cpsat
-from planner._group_mip import OfficerMip
 from planner._groups import (
     Groups,
     KecamatanProblem,
     TravelObjective,
     greedy_groups,
     improve_anchors,
+    nearest_anchor_pairs,
     ration_groups,
 )
 from planner._lp_bound import lp_relaxation_bound
+from planner._region_bound import officer_bound
 from planner._travel_bound import lagrangian_travel_bound
 from planner.progress import Report, Throttle, no_report
 
@@ -44,12 +43,6 @@ STATUS_NAMES = {
     cp_model.INFEASIBLE: "infeasible",
     cp_model.MODEL_INVALID: "invalid",
     cp_model.UNKNOWN: "unknown",
-}
-
-_PROBE_OUTCOMES = {
-    "improved": "rencana ditemukan (plan found)",
-    "none_better": "tidak ada, batas naik (none, the bound rises)",
-    "unknown": "belum terjawab dalam batas (no answer within the limits)",
 }
 
 STAGE_NAMES = {"coverage": "cakupan", "officers": "personel", "travel": "waktu tempuh"}
@@ -70,8 +63,7 @@ class SolverSettings:
     deterministic: bool
     seed: int
     balance_weight_s: float
-    mip_time_limit_s: float
-    mip_node_limit: int
+    search_anchors: int
 
     def effort(self, n_tps: int) -> float:
         """Search effort for a kecamatan of ``n_tps`` TPS: the time limit per 100 TPS."""
@@ -131,20 +123,25 @@ def solve_kecamatan(
         model.add(model.covered_weight() >= round(stats[-1].objective))
     step = int(np.gcd.reduce(problem.officers)) if len(problem.officers) else 1
     start = sum(int(problem.officers[m].max()) for _, m in model.groups)
-    known_bound, probe_s = None, 0.0
+    known_bound = None
     if not rationed:
-        probe_start = time.perf_counter()
-        start, known_bound = model.probe_officers(start, problem.officer_bound(model.pairs), step)
-        probe_s = time.perf_counter() - probe_start
-    found = model.optimise(
-        "officers",
-        model.officers(),
-        known_bound=known_bound,
-        step=step,
-        start_value=start,
-        use_lp=rationed,
+        bound_start = time.perf_counter()
+        known_bound = officer_bound(problem, model.pairs)
+        report(
+            f"{problem.kecamatan} [{STAGE_NAMES['officers']}]: batas bawah {known_bound} "
+            f"personel ({time.perf_counter() - bound_start:.1f} s)",
+            detail=True,
+        )
+    stats.append(
+        model.optimise(
+            "officers",
+            model.officers(),
+            known_bound=known_bound,
+            step=step,
+            start_value=start,
+            use_lp=rationed,
+        )
     )
-    stats.append(dataclasses.replace(found, wall_s=found.wall_s + probe_s))
     officers_bound = math.ceil(stats[-1].best_bound - 1e-6)
     model.add(model.officers() <= round(stats[-1].objective))
     stats.append(model.improve_travel())
@@ -171,11 +168,21 @@ class GroupModel:
         self.model = cp_model.CpModel()
         n = len(problem.tps_ids)
         self.pairs = problem.allowed_pairs()
-        self.x = {(i, j): self.model.new_bool_var(f"x{i}_{j}") for i, j in self.pairs}
+        self.groups: Groups = greedy_groups(problem, self.pairs)
+        # The search sees each TPS' nearest anchors only (and the greedy plan's); bounds
+        # and the travel stage use every allowed pair. Rationing searches them all, as
+        # its bounds come from this model.
+        self.restricted = problem.officer_budget is None
+        search_pairs = self.pairs
+        if self.restricted:
+            search_pairs = nearest_anchor_pairs(
+                problem, self.pairs, settings.search_anchors, self.groups
+            )
+        self.x = {(i, j): self.model.new_bool_var(f"x{i}_{j}") for i, j in search_pairs}
         self.y = [self.x[j, j] for j in range(n)]  # an anchor is a member of its own group
         self.members: list[list[int]] = [[] for _ in range(n)]
         anchors: list[list[int]] = [[] for _ in range(n)]
-        for i, j in self.pairs:
+        for i, j in search_pairs:
             self.members[j].append(i)
             anchors[i].append(j)
         rationed = problem.officer_budget is not None
@@ -192,7 +199,6 @@ class GroupModel:
             self.group_officers.append(self._officers_of_group(j))
         if rationed:
             self.model.add(sum(self.group_officers) <= problem.officer_budget)
-        self.groups: Groups = greedy_groups(problem, self.pairs)
 
     def add(self, constraint: cp_model.BoundedLinearExpression) -> None:
         """Add a linear constraint (used to fix an earlier stage's objective)."""
@@ -276,7 +282,9 @@ class GroupModel:
                 f"CP-SAT found no {stage} solution for {self.problem.kecamatan}: "
                 f"{STATUS_NAMES.get(status, status)}"
             )
-        bound = solver.best_objective_bound if solved else math.inf if maximise else 0.0
+        bound = math.inf if maximise else 0.0
+        if solved and not self.restricted:  # a restricted search proves nothing
+            bound = solver.best_objective_bound
         if best is not None:
             bound = min(bound, best) if maximise else max(bound, best)
         value = solver.objective_value if solved else start_value
@@ -315,36 +323,6 @@ class GroupModel:
         if maximise:
             return math.floor(min(bounds) / step + 1e-9) * step
         return math.ceil(max(bounds) / step - 1e-9) * step
-
-    def probe_officers(self, value: int, bound: int, step: int) -> tuple[int, int]:
-        """Probe at the bound with the HiGHS MIP: a plan there is optimal, none raises the bound.
-
-        ``value`` is the officers of the current groups. Probing stops when the
-        bound meets the plan, when a probe ends without an answer, or when the
-        time budget is spent; returns the officers and the bound reached.
-        """
-        start = time.perf_counter()
-        bound = math.ceil(bound / step - 1e-9) * step
-        mip = OfficerMip(self.problem, self.pairs) if value > bound else None
-        settings = self.settings
-        while mip is not None and value > bound:
-            budget = settings.mip_time_limit_s - (time.perf_counter() - start)
-            if budget <= 0:
-                break
-            if settings.deterministic:
-                budget = 2 * settings.mip_time_limit_s  # a safety net: nodes limit the search
-            probe = mip.probe(bound, budget, settings.mip_node_limit, settings.seed)
-            self.report(
-                f"{self.problem.kecamatan} [{STAGE_NAMES['officers']}]: uji MIP HiGHS "
-                f"<= {bound} personel: {_PROBE_OUTCOMES[probe.outcome]}"
-            )
-            bound = max(bound, math.ceil(probe.officers_bound / step - 1e-9) * step)
-            if probe.outcome == "unknown":
-                break
-            if probe.groups is not None:
-                self.groups = probe.groups
-                value = sum(int(self.problem.officers[m].max()) for _, m in self.groups)
-        return value, bound
 
     def _lp_bound(self, stage: str) -> float | None:
         """The LP relaxation bound of the current objective, reported with its time."""
@@ -401,7 +379,7 @@ class GroupModel:
 
     def _travel_expression(self, objective: TravelObjective) -> cp_model.LinearExprT:
         """The CP-SAT form of :class:`TravelObjective`, for its LP bound."""
-        travel = sum(int(objective.travel10[j, i]) * self.x[i, j] for i, j in self.pairs if i != j)
+        travel = sum(int(objective.travel10[j, i]) * x for (i, j), x in self.x.items() if i != j)
         deviations = []
         for j in range(len(self.y)):
             size = sum(self.x[i, j] for i in self.members[j])

@@ -72,6 +72,24 @@ class KecamatanProblem:
         return total
 
 
+def nearest_anchor_pairs(
+    problem: KecamatanProblem, pairs: Sequence[tuple[int, int]], per_tps: int, groups: Groups
+) -> list[tuple[int, int]]:
+    """The allowed pairs of each TPS with its ``per_tps`` nearest anchors (ties by index),
+    itself, and the pairs of ``groups``."""
+    pair_array = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    member, anchor = pair_array[:, 0], pair_array[:, 1]
+    order = np.lexsort((anchor, problem.travel_s[anchor, member], member))
+    starts = np.r_[0, np.flatnonzero(np.diff(member[order])) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = np.zeros(len(pair_array), dtype=bool)
+    keep[order[rank < per_tps]] = True
+    keep |= member == anchor
+    chosen = {(int(i), int(j)) for i, j in pair_array[keep]}
+    chosen.update((i, j) for j, members in groups for i in members)
+    return sorted(chosen)
+
+
 def greedy_groups(problem: KecamatanProblem, pairs: Sequence[tuple[int, int]]) -> Groups:
     """A feasible start that fills groups: most isolated TPS first, fullest group wins.
 

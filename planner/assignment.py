@@ -8,7 +8,7 @@ anchor on the road network (by motorbike); a group never spans two kecamatan
 (optionally two kelurahan).
 
 The model is solved per kecamatan (Polsek area), in parallel, in stages
-(CP-SAT large neighbourhood search, HiGHS MIP probes for the officer count):
+(CP-SAT large neighbourhood search, bounded by whole groups counted per region):
 (1) most risk-weighted TPS covered, only when the officer budget binds;
 (2) fewest officers; (3) least anchor-to-TPS travel plus group-size imbalance
 with the earlier objectives fixed. Officers come from the kecamatan's Polsek;
@@ -114,8 +114,7 @@ def assign_guards(
         deterministic=rules.assignment.deterministic,
         seed=seed,
         balance_weight_s=rules.assignment.balance_weight_s,
-        mip_time_limit_s=rules.assignment.mip_time_limit_s,
-        mip_node_limit=rules.assignment.mip_node_limit,
+        search_anchors=rules.assignment.search_anchors,
     )
     problems = kecamatan_problems(scenario, travel)
     report(f"Menyusun kelompok jaga untuk {len(problems)} kecamatan (CP-SAT, HiGHS)")

@@ -56,8 +56,7 @@ class AssignmentRules:
     time_limit_s: float
     relative_gap: float
     deterministic: bool
-    mip_time_limit_s: float
-    mip_node_limit: int
+    search_anchors: int
     senior_ranks: tuple[str, ...]
     risk_weight: Mapping[RiskCategory, int]
 
@@ -313,8 +312,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             time_limit_s=reader.number("assignment.time_limit_s", positive=True),
             relative_gap=reader.number("assignment.relative_gap"),
             deterministic=bool(reader.get("assignment.deterministic", True)),
-            mip_time_limit_s=reader.number("assignment.mip_time_limit_s", positive=True),
-            mip_node_limit=reader.integer("assignment.mip_node_limit", 1),
+            search_anchors=reader.integer("assignment.search_anchors", 1),
             senior_ranks=tuple(str(r).upper() for r in reader.get("assignment.senior_ranks", [])),
             risk_weight={
                 c: reader.integer(f"assignment.risk_weight.{c.value}", 1) for c in RiskCategory

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from planner._group_mip import OfficerMip
 from planner._groups import (
     KecamatanProblem,
     TravelObjective,
@@ -16,6 +15,7 @@ from planner._groups import (
     greedy_groups,
 )
 from planner._lp_bound import lp_relaxation_bound
+from planner._region_bound import officer_bound, region_officer_bound, travel_regions
 from planner._travel_bound import lagrangian_travel_bound
 from planner.assignment import assign_guards, by_hand_baseline
 from planner.rules import RiskCategory, load_rules
@@ -199,32 +199,47 @@ def _partitions(items: list[int]):
             yield [*partition[:k], [first, *partition[k]], *partition[k + 1 :]]
 
 
-def test_officer_mip_probes_match_brute_force_with_mixed_officers() -> None:
+def test_region_bound_counts_whole_groups_where_capacity_counting_cannot() -> None:
+    # clusters A (x = 0) and B (x = 100) of 11 TPS each, linked through m (40) and n (60)
+    x = np.r_[np.zeros(11), np.full(11, 100.0), 40.0, 60.0] + np.arange(24) * 0.01
+    travel = np.abs(x[:, None] - x[None, :])
+    problem = problem_of(travel, [10] * 24, limit=45.0)
+    pairs = problem.allowed_pairs()
+    assert problem.officer_bound(pairs) == 2 * 3  # one component of 24 TPS
+    regions = np.r_[np.zeros(11), np.ones(11), 0, 1].astype(int)
+    # only anchors in A or at m reach A's 11 TPS: two groups; likewise for B
+    assert region_officer_bound(problem, pairs, regions) == pytest.approx(2 * 4)
+    assert officer_bound(problem, pairs) == 2 * 4 == 2 * len(greedy_groups(problem, pairs))
+
+
+def test_region_bounds_lie_below_the_brute_force_optimum_with_mixed_officers() -> None:
     rng = np.random.default_rng(7)
-    points = rng.uniform(0, 100, size=(7, 2))
-    travel = np.linalg.norm(points[:, None] - points[None, :], axis=2)
-    problem = KecamatanProblem(
-        **{
-            **problem_of(travel, [2, 3, 3, 10, 10, 10, 10], limit=60.0).__dict__,
-            "officers": np.array([3, 2, 4, 2, 2, 2, 2]),
-        }
-    )
-    pairs = set(problem.allowed_pairs())
+    for _ in range(3):
+        points = rng.uniform(0, 100, size=(7, 2))
+        travel = np.linalg.norm(points[:, None] - points[None, :], axis=2)
+        problem = KecamatanProblem(
+            **{
+                **problem_of(travel, [2, 3, 3, 10, 10, 10, 10], limit=60.0).__dict__,
+                "officers": np.array([3, 2, 4, 2, 2, 2, 2]),
+            }
+        )
+        pairs = problem.allowed_pairs()
+        allowed = set(pairs)
 
-    def cost(block: list[int]) -> float:
-        if not any(all((i, j) in pairs for i in block) for j in block):
-            return np.inf
-        return int(problem.officers[block].max())
+        def cost(block: list[int], problem=problem, allowed=allowed) -> float:
+            fits = [
+                j
+                for j in block
+                if all((i, j) in allowed for i in block) and len(block) <= problem.capacity[j]
+            ]
+            return int(problem.officers[block].max()) if fits else np.inf
 
-    best = min(sum(cost(b) for b in p) for p in _partitions(list(range(7))))
-    mip = OfficerMip(problem, sorted(pairs))
-    found = mip.probe(int(best), 10.0, 1000, 0)
-    assert found.outcome == "improved" and found.groups is not None
-    assert sum(cost(members) for _, members in found.groups) == best
-    assert sorted(i for _, m in found.groups for i in m) == list(range(7))
-    assert all((i, j) in pairs for j, m in found.groups for i in m)
-    none = mip.probe(int(best) - 1, 10.0, 1000, 0)
-    assert none.outcome == "none_better" and none.officers_bound == best
+        best = min(sum(cost(b) for b in p) for p in _partitions(list(range(7))))
+        assert np.isfinite(best)
+        partitions = [np.zeros(7, int), np.arange(7), *(travel_regions(problem, k) for k in (2, 3))]
+        for regions in partitions:
+            assert region_officer_bound(problem, pairs, regions) <= best + 1e-6
+        assert problem.officer_bound(pairs) <= officer_bound(problem, pairs) <= best
 
 
 def test_lagrangian_travel_bound_is_below_the_brute_force_optimum() -> None:

@@ -151,8 +151,8 @@ def test_plan_json_records_the_seed_every_parameter_and_no_path(
     plan = plan_of(out)
     assert plan["seed"] == 2024 and plan["format_version"] == 2
     rules = plan["scenario"]["rules"]
-    assert rules["assignment"]["time_limit_s"] == 2.5 and rules["assignment"]["deterministic"]
-    assert rules["assignment"]["mip_node_limit"] == 500
+    assert rules["assignment"]["time_limit_s"] == 1.5 and rules["assignment"]["deterministic"]
+    assert rules["assignment"]["relative_gap"] == 0.01
     assert rules["patrol"]["solution_limit"] == 300 and rules["patrol"]["deterministic"]
     sources = plan["scenario"]["sources"]
     assert {k: v["file"] for k, v in sources.items()} == {
