@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             out, data_dir=args.data_dir, tps=args.tps, seed=seed, election=args.election, plan=False
         )
     scenario, roads = demo.scenario, demo.roads
-    sites, _ = logistics_sites(scenario, roads.graph, load_boundaries(args.data_dir))
+    sites = logistics_sites(scenario, roads.graph, load_boundaries(args.data_dir))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{len(scenario.tps)} TPS, seed {seed}; load average {load} ({os.cpu_count()} cores)")
     clock = time.perf_counter()

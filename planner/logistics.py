@@ -54,6 +54,7 @@ import shapely
 from planner._errors import InputError, Problem
 from planner._trips import Consignment, Places, Trip, hub_problems, read_trips
 from planner.assignment import AssignmentResult
+from planner.patrols import PatrolResult
 from planner.rules import FLOWS, LEG_ENDS, LEGS, FleetRules, Rules
 from planner.scenario import RoadContext, Scenario
 from planner.sites import Site
@@ -408,6 +409,7 @@ def plan_logistics(
     roads: RoadContext,
     sites: Sequence[Site],
     assignment: AssignmentResult | None = None,
+    patrols: PatrolResult | None = None,
     seed: int = 0,
     deterministic: bool = True,
     workers: int | None = None,
@@ -415,7 +417,8 @@ def plan_logistics(
     """Escort routes of every leg, storage guards and the personnel tally.
 
     Each routing solution is re-checked with :func:`planner.vrp_check.check_vrp_solution`.
-    ``assignment`` adds the voting-day guard groups' officers to the tally.
+    ``assignment`` and ``patrols`` add the voting-day guard groups' officers and the
+    patrol crews to the tally.
     """
     rules = scenario.rules
     logistics = rules.logistics
@@ -484,7 +487,7 @@ def plan_logistics(
         routes=tuple(routes),
         undelivered=tuple(undelivered),
         guards=guards,
-        personnel=personnel_tally(scenario, routes, guards, assignment),
+        personnel=personnel_tally(scenario, routes, guards, assignment, patrols),
         stats=stats,
     )
 

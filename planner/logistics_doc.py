@@ -22,7 +22,8 @@ Times are given twice: ``*_s`` in seconds from 00:00 WIB of voting day
 - ``undelivered``: ``consignment_id``, ``leg``, ``kecamatan``, ``origin``,
   ``reason_id``, ``reason_en``
 - ``guards``: ``site_id``, ``post_id``, ``start``/``end`` and ``_s``, ``officers``
-- ``personnel``: per post and day ``escort``, ``storage``, ``voting``, ``total``,
+- ``personnel``: per post and day ``escort``, ``storage``, ``voting`` (guard groups),
+  ``patrol`` (crews of the post's patrol routes on voting day), ``total``,
   ``available`` (Polri officers of the post), ``shortfall``
 - ``kpis``: ``consignments``, ``delivered``, ``undelivered``, ``routes``,
   ``escort_hours``, ``guard_shifts``, ``guard_officer_shifts``, ``shortfall_days``
@@ -162,6 +163,7 @@ def logistics_document(plan: LogisticsPlan, rules: Rules) -> dict[str, Any]:
                 "escort": p.escort,
                 "storage": p.storage,
                 "voting": p.voting,
+                "patrol": p.patrol,
                 "total": p.total,
                 "available": p.available,
                 "shortfall": p.shortfall,

@@ -91,6 +91,8 @@ class PatrolRules:
     time_limit_s: float
     deterministic: bool
     visits: Mapping[RiskCategory, int]
+    crew: Mapping[str, int]
+    """Officers per patrol vehicle type (``car``, ``motorbike``), counted in the tally."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,8 @@ FLOWS: tuple[tuple[str, ...], ...] = (LEGS[:3], LEGS[3:])
 SITE_KINDS = ("warehouse", "ppk", "pps")
 """Storage sites: the KPU warehouse, a PPK per kecamatan, a PPS per kelurahan."""
 RESERVE_MODELS = ("lscp", "pcenter", "mclp")
+PATROL_VEHICLES = ("car", "motorbike")
+"""Patrol vehicle types (:mod:`planner.patrols`)."""
 POST_KINDS = ("polresta", "polsek", "pos")
 _DAY_TIME = re.compile(r"H(?:([+-])(\d{1,2}))?\s+(\d{1,2}:\d{2})")
 
@@ -342,6 +346,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             time_limit_s=reader.number("patrol.time_limit_s", positive=True),
             deterministic=bool(reader.get("patrol.deterministic", True)),
             visits={c: reader.integer(f"patrol.visits.{c.value}", 0) for c in RiskCategory},
+            crew={k: reader.integer(f"patrol.crew.{k}", 1) for k in PATROL_VEHICLES},
         ),
         logistics=_logistics_rules(reader),
     )

@@ -159,7 +159,9 @@ def validate_plan_files(
             ]
         )
     assert spec.tps is not None and spec.posts is not None
-    scenario = load_scenario(spec.tps, spec.posts, spec.rules, spec.name, roster_file=spec.roster)
+    scenario = load_scenario(
+        spec.tps, spec.posts, spec.rules, spec.name, roster_file=spec.roster, sites_file=spec.sites
+    )
     if network is None and data_dir is None:
         network, data_dir = spec.network, spec.data_dir
     graph, _ = resolve_network(spec.rules, network=network, data_dir=data_dir, allow_download=False)

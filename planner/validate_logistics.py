@@ -33,6 +33,8 @@ LOGISTICS_CODES: dict[str, str] = {
     "logistics_site_missing": "no warehouse, or a kecamatan without PPK or kelurahan without PPS",
     "logistics_site_duplicate": "two sites share an id, or one area has two PPK or PPS",
     "logistics_site_invalid": "a site of unknown kind",
+    "logistics_site_shared": "a site placed by default on the point of another site",
+    "logistics_site_moved": "a site of the scenario's sites table not at the table's place",
     "logistics_consignment_invalid": "a consignment of unknown leg or id, or listed twice",
     "logistics_wrong_place": "a consignment not between its TPS' own sites for its leg",
     "logistics_load_mismatch": "a consignment's load differs from its TPS' boxes and booths",
@@ -131,6 +133,7 @@ LOGISTICS_SPEC: dict[str, Any] = {
             "escort": "count",
             "storage": "count",
             "voting": "count",
+            "patrol": "count",
             "total": "count",
             "available": "count",
             "shortfall": "count",
@@ -229,6 +232,15 @@ class _Check:
             }
             for p in scenario.posts.itertuples()
         }
+        table = scenario.sites
+        self.listed = (
+            {}
+            if table is None
+            else {
+                str(r.site_id): (round(float(r.longitude), 7), round(float(r.latitude), 7))
+                for r in table.itertuples()
+            }
+        )
         self.site_kind: dict[str, str] = {}
         self.place_of: dict[tuple[str, ...], str] = {}
         self.items: dict[str, Mapping[str, Any]] = {}
@@ -356,6 +368,7 @@ class _Check:
                     f"{len(found)} lokasi untuk satu wilayah: {', '.join(found)}",
                     f"{len(found)} sites for one area: {', '.join(found)}",
                 )
+        self._places()
         needed = {("warehouse",)}
         needed |= {("ppk", k) for k, _ in self.area.values()}
         needed |= {("pps", k, kel) for k, kel in self.area.values()}
@@ -366,6 +379,31 @@ class _Check:
                 "lokasi penyimpanan wilayah ini tidak ada",
                 "the area has no storage site",
             )
+
+    def _places(self) -> None:
+        """Table sites where the table puts them; no default place on another site's point."""
+        at: dict[tuple[float, float], list[Mapping[str, Any]]] = defaultdict(list)
+        for site in self.section["sites"]:
+            point = (round(float(site["lon"]), 7), round(float(site["lat"]), 7))
+            at[point].append(site)
+            listed = self.listed.get(site["site_id"])
+            if listed is not None and math.dist(point, listed) > 1e-7:
+                self.add(
+                    "logistics_site_moved",
+                    site["site_id"],
+                    f"lokasi di {point}, tabel lokasi menyebut {listed}",
+                    f"the site is at {point}, the sites table says {listed}",
+                )
+        for found in at.values():
+            defaults = [s for s in found if s.get("source") in ("boundary", "tps")]
+            if len(found) > 1 and defaults:
+                names = ", ".join(s["site_id"] for s in found)
+                self.add(
+                    "logistics_site_shared",
+                    defaults[0]["site_id"],
+                    f"lokasi bawaan di titik yang sama dengan lokasi lain: {names}",
+                    f"a default place on the point of another site: {names}",
+                )
 
     def expected_place(self, kind: str, tps: str) -> str | None:
         """Where a TPS' goods are for a place kind: its own PPS, PPK, the warehouse, the TPS."""
@@ -824,7 +862,8 @@ class _Check:
                 )
 
     def personnel(self) -> None:
-        """Officers per post and day recomputed from routes, guards and voting-day groups."""
+        """Officers per post and day recomputed from routes, guards, voting-day groups and
+        patrol crews (``patrol.crew`` per vehicle type of each patrol route)."""
         day = 86_400
         escorts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
         for route in self.all_routes:
@@ -837,16 +876,20 @@ class _Check:
         for group in self.plan["groups"]:
             for post, officers in group["officers_from"].items():
                 voting[post, 0] += officers
+        patrol: Counter[tuple[str, int]] = Counter()
+        for vehicle in (self.plan.get("patrols") or {}).get("routes", []):
+            patrol[vehicle["post_id"], 0] += self.rules.patrol.crew.get(vehicle["vehicle_type"], 0)
         claimed = {(p["post_id"], p["day"]): p for p in self.section["personnel"]}
-        for key in sorted({*escorts, *storage, *voting, *claimed}):
+        for key in sorted({*escorts, *storage, *voting, *patrol, *claimed}):
             post, d = key
             escort = sum(escorts.get(key, {}).values())
             available = self.posts.get(post, {}).get("polri", 0)
-            total = escort + storage[key] + voting[key]
+            total = escort + storage[key] + voting[key] + patrol[key]
             expected = {
                 "escort": escort,
                 "storage": storage[key],
                 "voting": voting[key],
+                "patrol": patrol[key],
                 "total": total,
                 "available": available,
                 "shortfall": max(0, total - available),

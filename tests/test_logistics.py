@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import shapely
 
@@ -36,7 +38,7 @@ def planned_town(
 ) -> Town:
     """The town's logistics plan (deterministic)."""
     scenario, roads = logistics_town(folder, overrides, tps)
-    sites, _ = logistics_sites(scenario, roads.graph)
+    sites = logistics_sites(scenario, roads.graph)
     return scenario, roads, plan_logistics(scenario, roads, sites, workers=workers)
 
 
@@ -153,7 +155,7 @@ def site_kind(plan: LogisticsPlan, site: str) -> str:
 
 def test_personnel_tally_counts_escorts_guards_and_voting_day_groups(tmp_path: Path) -> None:
     scenario, roads = logistics_town(tmp_path)
-    sites, _ = logistics_sites(scenario, roads.graph)
+    sites = logistics_sites(scenario, roads.graph)
     groups = SimpleNamespace(groups=[SimpleNamespace(officers_from={"polsek_a": 4, "polresta": 2})])
     plan = plan_logistics(scenario, roads, sites, assignment=groups, workers=1)  # type: ignore[arg-type]
     tally = {(p.post_id, p.day): p for p in plan.personnel}
@@ -209,7 +211,6 @@ def test_goods_no_one_can_carry_are_reported_with_reasons(tmp_path: Path) -> Non
 
 
 def test_sites_table_overrides_defaults_and_reports_every_bad_row(tmp_path: Path) -> None:
-    scenario, roads = logistics_town(tmp_path)
     lat, lon = node_point(14)
     good = tmp_path / "sites.csv"
     good.write_text(
@@ -217,12 +218,13 @@ def test_sites_table_overrides_defaults_and_reports_every_bad_row(tmp_path: Path
         f"PPS,Kantor Kelurahan Satu,Alpha,Satu,{lat},{lon}\n"
         f"pps,Balai Lima,Beta,Lima,{lat},{lon}\n"
     )
-    table = load_sites(good, scenario.rules)
-    sites, warnings = logistics_sites(scenario, roads.graph, table=table)
+    scenario, roads = logistics_town(tmp_path, sites_file=good)
+    sites = logistics_sites(scenario, roads.graph)
     satu = next(s for s in sites if s.site_id == site_id("pps", "Alpha", "Satu"))
     assert (satu.name, satu.source, satu.approximate) == ("Kantor Kelurahan Satu", "table", False)
     assert (satu.latitude, satu.longitude) == (lat, lon)
-    assert [w.code for w in warnings] == ["unused_site"] and warnings[0].row == 3
+    warnings = [w for w in scenario.warnings if w.code == "unused_site"]
+    assert len(warnings) == 1 and warnings[0].row == 3 and warnings[0].file == str(good)
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "jenis,nama,kecamatan,kelurahan,lintang,bujur\n"
@@ -244,8 +246,7 @@ def test_kota_malang_logistics_reach_every_tps_from_boundary_sites(
 ) -> None:
     demo = run_demo(tmp_path, data_dir=malang_dir, tps=120, seed=3, plan=False)
     boundaries = load_boundaries(malang_dir)
-    sites, warnings = logistics_sites(demo.scenario, demo.roads.graph, boundaries)
-    assert warnings == ()
+    sites = logistics_sites(demo.scenario, demo.roads.graph, boundaries)
     kelurahan = set(
         zip(demo.scenario.tps["kecamatan"], demo.scenario.tps["kelurahan"], strict=True)
     )
@@ -260,3 +261,26 @@ def test_kota_malang_logistics_reach_every_tps_from_boundary_sites(
     assert plan.undelivered == ()
     assert {r.leg for r in plan.routes} == set(LEGS)
     assert all(p.shortfall == 0 for p in plan.personnel)
+
+
+def test_default_sites_never_share_a_junction(tmp_path: Path) -> None:
+    scenario, roads = logistics_town(tmp_path)
+    logistics = scenario.rules.logistics
+    warehouse = replace(logistics.warehouse, latitude=None, longitude=None)  # in Alpha
+    rules = replace(scenario.rules, logistics=replace(logistics, warehouse=warehouse))
+    sites = logistics_sites(replace(scenario, rules=rules), roads.graph)
+    points = [(s.longitude, s.latitude) for s in sites]
+    assert len(set(points)) == len(points)
+    nodes = {(float(d["x"]), float(d["y"])): n for n, d in roads.graph.nodes(data=True)}
+    assert all(p in nodes for p in points)
+    first, ppk = sites[0], next(s for s in sites if s.site_id == "ppk_alpha")
+    assert first.source == ppk.source == "tps"  # the same centre: the TPS of Alpha
+    alpha = scenario.tps[scenario.tps["kecamatan"] == "Alpha"]
+    centre = (alpha["longitude"].mean(), alpha["latitude"].mean())
+
+    def distance(point: tuple[float, float]) -> float:
+        return float(np.hypot(point[0] - centre[0], point[1] - centre[1]))
+
+    nearest = sorted(nodes, key=distance)
+    assert (first.longitude, first.latitude) == nearest[0]
+    assert distance((ppk.longitude, ppk.latitude)) == pytest.approx(distance(nearest[1]))
