@@ -43,6 +43,7 @@ from planner.logistics import (
     LogisticsPlan,
     area_of,
     escort_slots,
+    fixed_cost,
     fleet_of,
     plan_logistics,
     site_points,
@@ -85,7 +86,7 @@ def joint_problem(
         if stop.action == "unload"
         for tps in stop.tps
     }
-    post_ids, slots = escort_slots(scenario, leg, area)
+    post_ids, slots = escort_slots(scenario, leg, area, len(items))
     origin_kind, destination_kind = LEG_ENDS[leg]
     points = [places.of("post", p) for p in post_ids]
     for item in items:
@@ -122,11 +123,11 @@ def joint_problem(
             shift=(a - zero, b - zero),
             max_duration=round(logistics.escort_max_hours * 3600),
             capacity=fleet.truck_capacity,
-            fixed_cost=round(logistics.escort_fixed_min * 60) + w,
+            fixed_cost=fixed_cost(scenario.rules, leg, w, k),
             span_cost=1,
         )
         for w, (a, b) in enumerate(windows)
-        for post, _ in slots
+        for k, post in enumerate(slots)
     ]
     problem = VrpProblem(places.times(points), tuple(vehicles), tuple(stops), pairs=tuple(pairs))
     return Joint(f"{leg}/{area}", problem, len(post_ids), logistics.escort_officers)

@@ -132,15 +132,16 @@ class PlanResult:
         logistics = self.plan.get("logistics")
         if logistics:
             figures = logistics["kpis"]
-            rows.append(
+            rows += [
                 (
                     "Rute kawal logistik (escort routes)",
                     f"{figures['routes']:,}",
                     f"{figures['escort_hours']:,.0f} jam-personel; {figures['delivered']:,} dari "
                     f"{figures['consignments']:,} muatan; {figures['shortfall_days']:,} hari-pos "
                     "kurang personel (officer-hours; loads; post-days short)",
-                )
-            )
+                ),
+                ("Armada logistik (trucks)", f"{figures['trucks']:,}", fleet_note(logistics)),
+            ]
         verdict = (
             (f"{len(self.violations)}", "pelanggaran aturan (rule violations)")
             if self.violations
@@ -156,6 +157,15 @@ class PlanResult:
         for label, value, note in rows:
             lines.append(f"  {label:<{width}}  {value:>8}  {note}".rstrip())
         return lines
+
+
+def fleet_note(logistics: Mapping[str, Any]) -> str:
+    """Trucks needed at once per escort area, and whether the solver sized them."""
+    parts = []
+    for area in logistics["fleet"]:
+        how = "otomatis" if area["trucks_limit"] is None else f"batas {area['trucks_limit']}"
+        parts.append(f"{area['area']} {area['trucks']} ({how})")
+    return "; ".join(parts) + " (per area at once; auto-sized or limit)"
 
 
 def make_plan(

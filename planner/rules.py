@@ -108,16 +108,20 @@ class WarehouseRules:
 
 @dataclass(frozen=True)
 class FleetRules:
-    """Trucks and escort units of one kind of leg (city-wide or within a kecamatan)."""
+    """Trucks and escort units of one kind of leg (city-wide or within a kecamatan).
+
+    ``None`` (``"auto"`` in TOML) leaves the number to the solver
+    (:mod:`planner.logistics`: the fewest it needs at once).
+    """
 
     escort_kind: str
-    trucks: int
+    trucks: int | None
     truck_capacity: int
-    escort_units: int
+    escort_units: int | None
     escort_units_by_post: Mapping[str, int]
 
-    def units(self, post_id: str) -> int:
-        """Escort units of a post."""
+    def units(self, post_id: str) -> int | None:
+        """Escort units of a post (``None``: sized by the solver)."""
         return self.escort_units_by_post.get(post_id, self.escort_units)
 
 
@@ -176,6 +180,8 @@ FLOWS: tuple[tuple[str, ...], ...] = (LEGS[:3], LEGS[3:])
 SITE_KINDS = ("warehouse", "ppk", "pps")
 """Storage sites: the KPU warehouse, a PPK per kecamatan, a PPS per kelurahan."""
 RESERVE_MODELS = ("lscp", "pcenter", "mclp")
+AUTO = "auto"
+"""A fleet size left to the solver."""
 PATROL_VEHICLES = ("car", "motorbike")
 """Patrol vehicle types (:mod:`planner.patrols`)."""
 POST_KINDS = ("polresta", "polsek", "pos")
@@ -388,9 +394,9 @@ def _logistics_rules(reader: _Reader) -> LogisticsRules:
         key = f"logistics.{name}"
         return FleetRules(
             escort_kind=escort_kind,
-            trucks=reader.integer(f"{key}.trucks", 0),
+            trucks=reader.fleet_size(f"{key}.trucks"),
             truck_capacity=reader.integer(f"{key}.truck_capacity", 1),
-            escort_units=reader.integer(f"{key}.escort_units", 0),
+            escort_units=reader.fleet_size(f"{key}.escort_units"),
             escort_units_by_post=reader.counts(f"{key}.escort_units_by_post"),
         )
 
@@ -517,6 +523,10 @@ class _Reader:
             )
             return minimum
         return value
+
+    def fleet_size(self, dotted: str) -> int | None:
+        """A whole number >= 0, or ``"auto"`` (``None``: sized by the solver)."""
+        return None if self.get(dotted) == AUTO else self.integer(dotted, 0)
 
     def choice(self, dotted: str, allowed: tuple[str, ...]) -> str:
         value = self.get(dotted)

@@ -141,7 +141,8 @@ def validate_plan_files(
     The network comes from ``network``/``data_dir`` when given, else from the
     scenario's ``network`` or ``data_dir``, ``TPS_PLANNER_DATA_DIR`` or the cache
     (never a download); a roster named in ``[inputs]`` is loaded to re-check
-    named pairs. Unreadable files raise :class:`InputError`.
+    named pairs, a sites table to re-check where its sites are. Unreadable files
+    raise :class:`InputError`.
     """
     from planner.plan import read_plan  # only the reader: no plan-building code is used
 

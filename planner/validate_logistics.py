@@ -147,6 +147,7 @@ LOGISTICS_SPEC: dict[str, Any] = {
         "escort_hours": "num",
         "guard_shifts": "count",
         "guard_officer_shifts": "count",
+        "trucks": "count",
     },
 }
 """The parts of the ``logistics`` section the validator reads (the format of :mod:`validate`)."""
@@ -246,6 +247,7 @@ class _Check:
         self.items: dict[str, Mapping[str, Any]] = {}
         self.all_routes: list[Mapping[str, Any]] = list(self.section["routes"])
         self.carried: set[str] = set()
+        self.trucks = 0
 
     # helpers ----------------------------------------------------------------------------
 
@@ -268,7 +270,7 @@ class _Check:
             units[route["leg"], route["post_id"], route["window"]] += 1
         for (leg, area, window), count in sorted(trucks.items()):
             have = self._fleet(leg).trucks
-            if count > have:
+            if have is not None and count > have:
                 self.add(
                     "logistics_fleet_exceeded",
                     f"{leg}/{area}",
@@ -277,13 +279,14 @@ class _Check:
                 )
         for (leg, post, window), count in sorted(units.items()):
             have = self._fleet(leg).units(post)
-            if count > have:
+            if have is not None and count > have:
                 self.add(
                     "logistics_fleet_exceeded",
                     f"{leg}/{post}",
                     f"{count} rute pada jendela {window + 1}, satuan pengawal hanya {have}",
                     f"{count} routes in window {window + 1}, only {have} escort units",
                 )
+        self._fleet_used(trucks, units)
         for key in ("truck_id", "escort_id"):
             spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
             for route in self.all_routes:
@@ -297,6 +300,33 @@ class _Check:
                             f"rute {a} dan {b} berjalan bersamaan",
                             f"routes {a} and {b} overlap in time",
                         )
+
+    def _fleet_used(
+        self, trucks: Counter[tuple[str, str, int]], units: Counter[tuple[str, str, int]]
+    ) -> None:
+        """The ``fleet`` section: per area the most trucks, per post the most units, at once."""
+        area_of = {(r["leg"], r["post_id"]): r["area"] for r in self.all_routes}
+        used: dict[str, dict[str, Any]] = {}
+        for (_, area, _), count in trucks.items():
+            row = used.setdefault(area, {"trucks": 0, "escort_units": {}})
+            row["trucks"] = max(row["trucks"], count)
+        for (leg, post, _), count in units.items():
+            mine = used[area_of[leg, post]]["escort_units"]
+            mine[post] = max(mine.get(post, 0), count)
+        self.trucks = sum(row["trucks"] for row in used.values())
+        claimed = self.section.get("fleet")
+        found = {
+            f.get("area"): {"trucks": f.get("trucks"), "escort_units": f.get("escort_units")}
+            for f in claimed or []
+            if isinstance(f, Mapping)
+        }
+        if not isinstance(claimed, list) or found != used:
+            self.add(
+                "kpi_mismatch",
+                "logistics.fleet",
+                f"armada tercatat {found}, dihitung dari rute {used}",
+                f"fleet recorded {found}, recomputed from the routes {used}",
+            )
 
     def _fleet(self, leg: str) -> FleetRules:
         return self.logistics.city if "warehouse" in LEG_ENDS[leg] else self.logistics.local
@@ -917,6 +947,7 @@ class _Check:
             "routes": len(self.all_routes),
             "guard_shifts": len(self.section["guards"]),
             "guard_officer_shifts": sum(g["officers"] for g in self.section["guards"]),
+            "trucks": self.trucks,
         }
         for name, value in expected.items():
             if kpis[name] != value:

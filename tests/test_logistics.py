@@ -23,6 +23,7 @@ from planner.logistics import (
     consignments,
     plan_logistics,
 )
+from planner.logistics_doc import logistics_document
 from planner.rules import FLOWS, LEG_ENDS, LEGS
 from planner.scenario import RoadContext, Scenario
 from planner.sites import load_sites, logistics_sites, site_id
@@ -37,6 +38,7 @@ def planned_town(
     folder: Path, overrides: dict | None = None, tps: dict | None = None, workers: int = 1
 ) -> Town:
     """The town's logistics plan (deterministic)."""
+    folder.mkdir(parents=True, exist_ok=True)
     scenario, roads = logistics_town(folder, overrides, tps)
     sites = logistics_sites(scenario, roads.graph)
     return scenario, roads, plan_logistics(scenario, roads, sites, workers=workers)
@@ -284,3 +286,35 @@ def test_default_sites_never_share_a_junction(tmp_path: Path) -> None:
     nearest = sorted(nodes, key=distance)
     assert (first.longitude, first.latitude) == nearest[0]
     assert distance((ppk.longitude, ppk.latitude)) == pytest.approx(distance(nearest[1]))
+
+
+AUTO = {"trucks": "auto", "escort_units": "auto"}
+
+
+def fleet_of_plan(town: Town) -> dict[str, int]:
+    """Trucks used at once per escort area, as plan.json reports them."""
+    scenario, _, plan = town
+    return {f["area"]: f["trucks"] for f in logistics_document(plan, scenario.rules)["fleet"]}
+
+
+def test_auto_fleet_is_the_fewest_trucks_that_deliver_everything(tmp_path: Path) -> None:
+    short = {"legs": {"pps_tps": [["H-1 07:00", "H-1 08:00"]]}}  # Alpha needs two at once
+    auto = planned_town(tmp_path / "auto", {"logistics": {**short, "local": AUTO}})
+    assert auto[2].undelivered == () and fleet_of_plan(auto)["Alpha"] == 2
+    one = planned_town(tmp_path / "one", {"logistics": {**short, "local": {"trucks": 1}}})
+    assert {u.kecamatan for u in one[2].undelivered} == {"Alpha"}
+    for leg, area in {(r.leg, r.area) for r in auto[2].routes}:
+        for window in {r.window for r in auto[2].routes if (r.leg, r.area) == (leg, area)}:
+            mine = [r for r in auto[2].routes if (r.leg, r.area, r.window) == (leg, area, window)]
+            numbers = sorted(int(r.truck_id.rsplit("-", 1)[1]) for r in mine)
+            assert numbers == list(range(1, len(mine) + 1))  # numbered from 1 each window
+
+
+def test_auto_fleet_spreads_trips_over_the_windows(tmp_path: Path) -> None:
+    windows = [["H+6 08:00", "H+6 09:00"], ["H+7 08:00", "H+7 09:00"]]
+    legs = {"legs": {"ppk_warehouse": windows}}
+    auto = planned_town(tmp_path / "auto", {"logistics": {**legs, "city": AUTO}})
+    given = planned_town(tmp_path / "two", {"logistics": {**legs, "city": {"trucks": 2}}})
+    for town in (auto, given):
+        assert town[2].undelivered == ()
+    assert fleet_of_plan(auto)["kota"] == 1 and fleet_of_plan(given)["kota"] == 2

@@ -243,3 +243,15 @@ def test_personnel_tally_counts_patrol_crews(town: Town) -> None:
     other = replace(scenario, rules=replace(scenario.rules, patrol=patrol))
     found = {v.code for v in validate_plan(other, graph, plan)}
     assert "logistics_personnel_mismatch" in found
+
+
+def test_fleet_report_must_match_the_routes(town: Town) -> None:
+    _, _, plan = town
+    assert plan["logistics"]["kpis"]["trucks"] == sum(
+        f["trucks"] for f in plan["logistics"]["fleet"]
+    )
+
+    def change(section: dict) -> None:
+        section["fleet"][0]["trucks"] += 1
+
+    assert corrupt(town, change) == {"kpi_mismatch"}
