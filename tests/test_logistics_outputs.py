@@ -49,6 +49,11 @@ def test_escort_roster_lists_routes_guards_and_tallies_per_post(town: tuple) -> 
     assert any(SITE_NAME in row[8] for row in table[1:]), "the PPS' name is in the stops"
     assert escort_rows(scenario, plan) == escort_rows(scenario, plan, "id")
     assert any(day_name(section["election_date"], -1, "id") == row[1] for row in table[1:])
+    voting_day = [p for p in section["personnel"] if p["day"] == 0 and p["patrol"]]
+    tallies = {row[-1] for row in table[1:] if row[2] == h["tally"]}
+    for p in voting_day:
+        parts = f"kawal {p['escort']}, jaga {p['storage']}, TPS {p['voting']}"
+        assert f"{parts}, patroli {p['patrol']}; tersedia {p['available']}" in tallies
 
 
 def test_duty_roster_workbook_gains_an_escort_sheet_per_post(town: tuple) -> None:
