@@ -3,6 +3,7 @@
 Run from the repository root (``pyvrp`` for the PyVRP column)::
 
     python -m benchmarks.bench_logistics [--tps N] [--time-limit 10] [--legs pps_tps ...]
+    python -m benchmarks.bench_logistics --plan-only --repeat 3 [--trucks 8 10]
 
 Plans the demo's logistics once with the planner (two stages: truckloads per
 hub, then escort duties per area; deterministic), then, per leg and escort
@@ -18,6 +19,10 @@ durations times the officers per unit. The joint models get the leg's
 windows as one span [first start, last end] per stop in PyVRP (a vehicle's
 shift keeps it inside one window) and exactly in OR-Tools. A ratio below 1
 means the planner beats the joint model run for that long.
+
+``--plan-only`` skips the joint models; ``--repeat K`` plans K times and
+reports the median time; ``--trucks CITY LOCAL`` replaces the fleets sized by
+the solver (``"auto"``) with fixed numbers of trucks and escort units.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +48,12 @@ from planner.logistics import (
     LogisticsPlan,
     area_of,
     escort_slots,
+    fixed_cost,
     fleet_of,
     plan_logistics,
     site_points,
 )
+from planner.logistics_doc import fleet_used
 from planner.rules import FLOWS, LEG_ENDS, LEGS
 from planner.scenario import Scenario
 from planner.sites import logistics_sites
@@ -85,7 +92,7 @@ def joint_problem(
         if stop.action == "unload"
         for tps in stop.tps
     }
-    post_ids, slots = escort_slots(scenario, leg, area)
+    post_ids, slots = escort_slots(scenario, leg, area, len(items))
     origin_kind, destination_kind = LEG_ENDS[leg]
     points = [places.of("post", p) for p in post_ids]
     for item in items:
@@ -122,11 +129,11 @@ def joint_problem(
             shift=(a - zero, b - zero),
             max_duration=round(logistics.escort_max_hours * 3600),
             capacity=fleet.truck_capacity,
-            fixed_cost=round(logistics.escort_fixed_min * 60) + w,
+            fixed_cost=fixed_cost(scenario.rules, leg, w, k),
             span_cost=1,
         )
         for w, (a, b) in enumerate(windows)
-        for post, _ in slots
+        for k, post in enumerate(slots)
     ]
     problem = VrpProblem(places.times(points), tuple(vehicles), tuple(stops), pairs=tuple(pairs))
     return Joint(f"{leg}/{area}", problem, len(post_ids), logistics.escort_officers)
@@ -212,6 +219,17 @@ def solve_pyvrp(joint: Joint, time_limit_s: float, seed: int) -> tuple[float, fl
     return float(result.cost()), hours * joint.officers
 
 
+def fixed_fleets(scenario: Scenario, city: int, local: int) -> Scenario:
+    """The scenario with ``city`` and ``local`` trucks and escort units per post."""
+    logistics = scenario.rules.logistics
+    fleets = {
+        name: replace(getattr(logistics, name), trucks=size, escort_units=size)
+        for name, size in (("city", city), ("local", local))
+    }
+    rules = replace(scenario.rules, logistics=replace(logistics, **fleets))
+    return replace(scenario, rules=rules)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Plan, then solve each leg/area jointly; one row each and the medians."""
     parser = argparse.ArgumentParser(
@@ -225,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--legs", nargs="+", choices=LEGS, help="only these legs")
     parser.add_argument("--no-pyvrp", action="store_true", help="skip the PyVRP column")
     parser.add_argument("--workers", type=int, default=1, help="planner worker processes")
+    parser.add_argument("--plan-only", action="store_true", help="skip the joint models")
+    parser.add_argument("--repeat", type=int, default=1, help="plan this often (median time)")
+    parser.add_argument(
+        "--trucks", type=int, nargs=2, metavar=("CITY", "LOCAL"), help="fixed fleets, not auto"
+    )
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else int(demo_rules(args.election)[2]["demo"]["seed"])
     with tempfile.TemporaryDirectory() as out:
@@ -232,16 +255,25 @@ def main(argv: list[str] | None = None) -> int:
             out, data_dir=args.data_dir, tps=args.tps, seed=seed, election=args.election, plan=False
         )
     scenario, roads = demo.scenario, demo.roads
-    sites, _ = logistics_sites(scenario, roads.graph, load_boundaries(args.data_dir))
+    if args.trucks:
+        scenario = fixed_fleets(scenario, *args.trucks)
+    sites = logistics_sites(scenario, roads.graph, load_boundaries(args.data_dir))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{len(scenario.tps)} TPS, seed {seed}; load average {load} ({os.cpu_count()} cores)")
-    clock = time.perf_counter()
-    plan = plan_logistics(scenario, roads, sites, seed=seed, workers=args.workers)
-    wall = time.perf_counter() - clock
+    walls = []
+    for _ in range(args.repeat):
+        clock = time.perf_counter()
+        plan = plan_logistics(scenario, roads, sites, seed=seed, workers=args.workers)
+        walls.append(time.perf_counter() - clock)
+    fleet = {f["area"]: f["trucks"] for f in fleet_used(plan.routes, scenario.rules)}
     print(
-        f"planner: {wall:.1f} s with {args.workers} worker(s), {len(plan.routes)} routes, "
-        f"{plan.escort_hours:,.1f} escort hours, {len(plan.undelivered)} undelivered"
+        f"planner: median {statistics.median(walls):.1f} s of {len(walls)} "
+        f"({', '.join(f'{w:.1f}' for w in walls)}) with {args.workers} worker(s), "
+        f"{len(plan.routes)} routes, {plan.escort_hours:,.1f} escort hours, "
+        f"{len(plan.undelivered)} undelivered; trucks at once {fleet}"
     )
+    if args.plan_only:
+        return 0 if not plan.undelivered else 1
     print(f"joint models: {args.time_limit:g} s each, one at a time", flush=True)
     print(HEADER, flush=True)
     rules = scenario.rules.logistics

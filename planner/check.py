@@ -14,9 +14,12 @@ from planner.progress import SILENT, Progress
 from planner.roster import load_roster
 from planner.rules import load_rules
 from planner.scenario import far_from_road, read_scenario_file
+from planner.sites import load_sites, unused_sites
 from planner.snap import EdgeIndex, snap_frame
 from planner.sources import base_data_dir, resolve_network
 from planner.tps import load_tps
+
+ID_COLUMNS = {"tps": "tps_id", "posts": "post_id", "sites": "site_id"}
 
 
 @dataclass
@@ -39,8 +42,10 @@ def check_inputs(
     data_dir: str | Path | None = None,
     progress: Progress = SILENT,
     roster_file: str | Path | None = None,
+    sites_file: str | Path | None = None,
 ) -> CheckReport:
-    """Validate TPS (and posts) against the rules and, when one is available, the network.
+    """Validate TPS (and posts, roster, logistics sites) against the rules and, when one is
+    available, the network.
 
     Raises :class:`InputError` listing every problem of every file.
     """
@@ -52,9 +57,12 @@ def check_inputs(
     problems: list[Problem] = []
     tables: dict[str, gpd.GeoDataFrame] = {}
     report = CheckReport()
+    sites_file = sites_file or (scenario.sites if scenario else None)
     files = {"tps": (tps_file, load_tps)}
     if posts_file:
         files["posts"] = (posts_file, load_posts)
+    if sites_file:
+        files["sites"] = (sites_file, load_sites)
     for kind, (path, loader) in files.items():
         try:
             table = loader(path, rules)
@@ -63,6 +71,8 @@ def check_inputs(
             continue
         tables[kind] = table.frame
         report.warnings.extend(table.warnings)
+        if kind == "sites" and "tps" in tables:
+            report.warnings.extend(unused_sites(table, tables["tps"]))
     roster_file = roster_file or (scenario.roster if scenario else None)
     roster_lines: list[str] = []
     if roster_file:
@@ -81,6 +91,8 @@ def check_inputs(
     if "posts" in tables:
         report.summary.extend(_posts_lines(posts_file, tables["posts"]))
     report.summary.extend(roster_lines)
+    if "sites" in tables:
+        report.summary.append(_sites_line(sites_file, tables["sites"]))
 
     if network is None and data_dir is None:
         report.summary.append(
@@ -93,8 +105,8 @@ def check_inputs(
     index = EdgeIndex(graph)
     distances = []
     for kind, frame in tables.items():
-        source = str(tps_file if kind == "tps" else posts_file)
-        points = snap_frame(index, frame, "tps_id" if kind == "tps" else "post_id")
+        source = str(files[kind][0])
+        points = snap_frame(index, frame, ID_COLUMNS[kind])
         problems.extend(far_from_road(frame, points, source, rules.snap_max_distance_m))
         distances.append(points.distance_m)
     if problems:
@@ -105,6 +117,16 @@ def check_inputs(
         f"(batas {rules.snap_max_distance_m:.0f} m)"
     )
     return report
+
+
+def _sites_line(path: str | Path | None, sites: gpd.GeoDataFrame) -> str:
+    kinds = sites["kind"].value_counts()
+    approximate = int(sites["approximate"].sum())
+    return (
+        f"Lokasi logistik: {len(sites)} dari {path}; gudang {kinds.get('warehouse', 0)}, "
+        f"PPK {kinds.get('ppk', 0)}, PPS {kinds.get('pps', 0)}"
+        + (f"; {approximate} lokasi perkiraan (approximate)" if approximate else "")
+    )
 
 
 def _tps_lines(path: str | Path, tps: gpd.GeoDataFrame) -> list[str]:

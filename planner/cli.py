@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--posts", type=Path, help="berkas pos (posts file)")
     check.add_argument("--scenario", type=Path, help="berkas skenario TOML")
     check.add_argument("--roster", type=Path, help="daftar personel bernama (named roster)")
+    check.add_argument(
+        "--sites", type=Path, help="lokasi gudang, PPK dan PPS (logistics storage sites)"
+    )
     _network_arguments(check)
     _output_arguments(check)
 
@@ -287,6 +290,7 @@ def run_check_command(args: argparse.Namespace, progress: Progress) -> int:
         data_dir=args.data_dir,
         progress=progress,
         roster_file=args.roster,
+        sites_file=args.sites,
     )
     print("\n".join(report.lines()))
     if report.warnings:

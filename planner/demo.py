@@ -17,7 +17,7 @@ from planner.pipeline import LOG_FILE, SCENARIO_FILE, PlanResult, relocated, run
 from planner.posts import load_posts
 from planner.progress import SILENT, Progress, now_wib
 from planner.roster import synthetic_roster
-from planner.rules import RiskCategory, Rules, load_rules, merge, read_toml
+from planner.rules import AUTO, RiskCategory, Rules, load_rules, merge, read_toml
 from planner.scenario import read_scenario_file
 from planner.sources import base_data_dir, download_boundaries, load_boundaries, resolve_network
 from planner.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
@@ -164,7 +164,8 @@ def rule_overrides_toml(rules: Rules) -> str:
         },
         **{
             f"logistics.{name}": {
-                k: getattr(fleet, k) for k in ("trucks", "truck_capacity", "escort_units")
+                k: AUTO if getattr(fleet, k) is None else getattr(fleet, k)
+                for k in ("trucks", "truck_capacity", "escort_units")
             }
             for name, fleet in (("city", logistics.city), ("local", logistics.local))
         },

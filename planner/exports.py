@@ -162,6 +162,7 @@ ESCORT_HEADERS: dict[str, dict[str, str]] = {
         "escort": "Kawal logistik",
         "guard": "Jaga",
         "tally": "Rekap personel",
+        "parts": "kawal {escort}, jaga {storage}, TPS {voting}, patroli {patrol}",
         "per_shift": "personel per giliran",
         "available": "tersedia",
         "short": "KURANG",
@@ -183,6 +184,7 @@ ESCORT_HEADERS: dict[str, dict[str, str]] = {
         "escort": "Logistics escort",
         "guard": "Guard",
         "tally": "Personnel tally",
+        "parts": "escort {escort}, guard {storage}, TPS {voting}, patrol {patrol}",
         "per_shift": "officers per shift",
         "available": "available",
         "short": "SHORT",
@@ -326,7 +328,7 @@ def escort_rows(
             "",
             duty=h["tally"],
             officers=int(tally["total"]),
-            notes=f"{h['available']} {tally['available']}{short}",
+            notes=f"{h['parts'].format(**tally)}; {h['available']} {tally['available']}{short}",
         )
     return [row for _, row in sorted(rows, key=lambda item: item[0])]
 

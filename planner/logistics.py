@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -54,6 +54,7 @@ import shapely
 from planner._errors import InputError, Problem
 from planner._trips import Consignment, Places, Trip, hub_problems, read_trips
 from planner.assignment import AssignmentResult
+from planner.patrols import PatrolResult
 from planner.rules import FLOWS, LEG_ENDS, LEGS, FleetRules, Rules
 from planner.scenario import RoadContext, Scenario
 from planner.sites import Site
@@ -178,7 +179,7 @@ class DutyProblem:
     posts: tuple[int, ...]
     """The point of each post node."""
     vehicles: tuple[tuple[str, str, str, int], ...]
-    """Per vehicle: truck id, escort unit id, post id, window index."""
+    """Per vehicle: truck and escort unit id prefixes, post id, window index."""
 
     @property
     def key(self) -> str:
@@ -285,7 +286,7 @@ def duty_problems(
     windows = rules.logistics.legs[leg]
     problems, lost = [], []
     for area, group in sorted(areas.items()):
-        posts, slots = escort_slots(scenario, leg, area)
+        posts, slots = escort_slots(scenario, leg, area, len(group))
         reason = NO_ESCORT if not posts else NO_FLEET if not slots else None
         kept = []
         for trip in group:
@@ -305,12 +306,13 @@ def duty_problems(
 
 
 def escort_slots(
-    scenario: Scenario, leg: str, area: str
-) -> tuple[list[str], list[tuple[str, int]]]:
-    """The posts escorting a leg in an area, and its truck-and-escort pairs (post, unit number).
+    scenario: Scenario, leg: str, area: str, trips: int
+) -> tuple[list[str], list[str]]:
+    """The posts escorting a leg in an area, and the post of each truck-and-escort pair.
 
     The city legs take the ``escort_kind`` posts, the others the area's Polsek; each
-    post gives its escort units, all of them together at most the fleet's trucks.
+    post gives its escort units, all of them together at most the fleet's trucks. A
+    fleet size left to the solver (``None``) is ``trips``: one per trip of the window.
     """
     fleet = fleet_of(scenario.rules, leg)
     posts = scenario.posts.sort_values("post_id")
@@ -319,8 +321,28 @@ def escort_slots(
     else:
         escorts = posts[(posts["kind"] == "polsek") & (posts["kecamatan"] == area)]
     ids = [str(p) for p in escorts["post_id"]]
-    slots = [(p, unit) for p in ids for unit in range(1, fleet.units(p) + 1)]
-    return ids, slots[: fleet.trucks]
+    units = {p: fleet.units(p) for p in ids}
+    slots = [p for p in ids for _ in range(trips if units[p] is None else units[p])]
+    return ids, slots[: trips if fleet.trucks is None else fleet.trucks]
+
+
+def fixed_cost(rules: Rules, leg: str, window: int, rank: int) -> int:
+    """Seconds the ``rank``-th truck and escort (from 0) of a leg's ``window`` cost if called out.
+
+    ``escort_fixed_min``, plus one second per window index (ties go to the earlier
+    window). With a fleet sized by the solver, also ``rank`` times the number of
+    windows (fewer trucks at once outweigh earlier windows), and ``escort_fixed_min``
+    more in a late window: one closing after the next leg's last window opens, so
+    spreading the trips never leaves the next leg short of time.
+    """
+    logistics = rules.logistics
+    if fleet_of(rules, leg).trucks is not None:
+        return round(logistics.escort_fixed_min * 60) + window
+    windows = logistics.legs[leg]
+    flow = FLOWS[0] if leg in FLOWS[0] else FLOWS[1]
+    after = flow[flow.index(leg) + 1 :]
+    late = bool(after) and windows[window][1] > logistics.legs[after[0]][-1][0]
+    return round(logistics.escort_fixed_min * 60 * (1 + late)) + window + rank * len(windows)
 
 
 def _trip_windows(
@@ -341,13 +363,13 @@ def _duty_problem(
     leg: str,
     area: str,
     kept: Sequence[tuple[Trip, tuple[tuple[int, int], ...]]],
-    slots: Sequence[tuple[str, int]],
+    slots: Sequence[str],
 ) -> DutyProblem:
     """Nodes: the escort posts, then the trips; travel from where one ends to where one starts."""
     logistics = rules.logistics
     windows = logistics.legs[leg]
     origin_s = windows[0][0]
-    post_ids = list(dict.fromkeys(p for p, _ in slots))
+    post_ids = list(dict.fromkeys(slots))
     posts = [places.of("post", p) for p in post_ids]
     leaves = posts + [trip.stops[-1].point for trip, _ in kept]
     enters = posts + [trip.stops[0].point for trip, _ in kept]
@@ -367,7 +389,7 @@ def _duty_problem(
     label = area.lower().replace(" ", "_")
     vehicles, names = [], []
     for w, (a, b) in enumerate(windows):
-        for k, (post, unit) in enumerate(slots, start=1):
+        for k, post in enumerate(slots):
             home = post_ids.index(post)
             vehicles.append(
                 Vehicle(
@@ -375,12 +397,12 @@ def _duty_problem(
                     home,
                     shift=(a - origin_s, b - origin_s),
                     max_duration=round(logistics.escort_max_hours * 3600),
-                    fixed_cost=round(logistics.escort_fixed_min * 60) + w,
-                    name=f"truk-{label}-{k}",
+                    fixed_cost=fixed_cost(rules, leg, w, k),
+                    name=f"truk-{label}-{k + 1}",
                     span_cost=1,
                 )
             )
-            names.append((f"truk-{label}-{k}", f"{post}-kawal-{unit}", post, w))
+            names.append((f"truk-{label}", f"{post}-kawal", post, w))
     problem = VrpProblem(travel, tuple(vehicles), tuple(stops))
     return DutyProblem(
         leg, area, problem, origin_s, tuple(t for t, _ in kept), tuple(posts), tuple(names)
@@ -408,6 +430,7 @@ def plan_logistics(
     roads: RoadContext,
     sites: Sequence[Site],
     assignment: AssignmentResult | None = None,
+    patrols: PatrolResult | None = None,
     seed: int = 0,
     deterministic: bool = True,
     workers: int | None = None,
@@ -415,7 +438,8 @@ def plan_logistics(
     """Escort routes of every leg, storage guards and the personnel tally.
 
     Each routing solution is re-checked with :func:`planner.vrp_check.check_vrp_solution`.
-    ``assignment`` adds the voting-day guard groups' officers to the tally.
+    ``assignment`` and ``patrols`` add the voting-day guard groups' officers and the
+    patrol crews to the tally.
     """
     rules = scenario.rules
     logistics = rules.logistics
@@ -484,7 +508,7 @@ def plan_logistics(
         routes=tuple(routes),
         undelivered=tuple(undelivered),
         guards=guards,
-        personnel=personnel_tally(scenario, routes, guards, assignment),
+        personnel=personnel_tally(scenario, routes, guards, assignment, patrols),
         stats=stats,
     )
 
@@ -533,10 +557,14 @@ def _routes(
     """The performed routes: each trip's stops at its start time, and the road geometry."""
     fleet = fleet_of(rules, duty.leg)
     routes = []
+    numbers: Counter[tuple[str, int]] = Counter()
     for route in solution.routes:
         if not route.visits:
             continue
         truck, escort, post, window = duty.vehicles[route.vehicle]
+        numbers["", window] += 1  # trucks and units numbered from 1 in each window
+        numbers[post, window] += 1
+        truck, escort = f"{truck}-{numbers['', window]}", f"{escort}-{numbers[post, window]}"
         home = duty.posts[duty.problem.vehicles[route.vehicle].start]
         load, stops, path = 0, [], [home]
         for visit in route.visits:

@@ -22,10 +22,16 @@ Times are given twice: ``*_s`` in seconds from 00:00 WIB of voting day
 - ``undelivered``: ``consignment_id``, ``leg``, ``kecamatan``, ``origin``,
   ``reason_id``, ``reason_en``
 - ``guards``: ``site_id``, ``post_id``, ``start``/``end`` and ``_s``, ``officers``
-- ``personnel``: per post and day ``escort``, ``storage``, ``voting``, ``total``,
+- ``personnel``: per post and day ``escort``, ``storage``, ``voting`` (guard groups),
+  ``patrol`` (crews of the post's patrol routes on voting day), ``total``,
   ``available`` (Polri officers of the post), ``shortfall``
+- ``fleet``: per escort ``area`` (``kota``, then each kecamatan) its ``scope`` (city,
+  local), ``trucks_limit`` and ``escort_units_limit`` (the rules' numbers; null: sized
+  by the solver), ``trucks`` (the most routes in one window of one leg: the trucks
+  needed at once) and ``escort_units`` (per post, the most of its routes in one window)
 - ``kpis``: ``consignments``, ``delivered``, ``undelivered``, ``routes``,
-  ``escort_hours``, ``guard_shifts``, ``guard_officer_shifts``, ``shortfall_days``
+  ``escort_hours``, ``guard_shifts``, ``guard_officer_shifts``, ``shortfall_days``,
+  ``trucks`` (the fleet's trucks summed over the areas)
 - ``solver``: per ``leg/area`` status, objective, travel time, escort hours,
   vehicles used and available, trips, consignments, solutions (no wall times:
   they differ from run to run; the log has them)
@@ -33,10 +39,12 @@ Times are given twice: ``*_s`` in seconds from 00:00 WIB of voting day
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from planner.logistics import LogisticsPlan
+from planner.logistics import CITY, EscortRoute, LogisticsPlan
 from planner.rules import FLOWS, LEG_ENDS, LEGS, Rules
 
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -53,9 +61,39 @@ def day_label(day: int) -> str:
     return "H" if day == 0 else f"H{day:+d}"
 
 
+def fleet_used(routes: Sequence[EscortRoute], rules: Rules) -> list[dict[str, Any]]:
+    """Per escort area: the rules' fleet limits and the trucks and escort units used at once."""
+    trucks: Counter[tuple[str, str, int]] = Counter()
+    units: Counter[tuple[str, str, str, int]] = Counter()
+    for route in routes:
+        trucks[route.area, route.leg, route.window] += 1
+        units[route.area, route.post_id, route.leg, route.window] += 1
+    areas = sorted({r.area for r in routes}, key=lambda a: (a != CITY, a))
+    out = []
+    for area in areas:
+        scope = "city" if area == CITY else "local"
+        fleet = rules.logistics.city if area == CITY else rules.logistics.local
+        posts = sorted({post for a, post, _, _ in units if a == area})
+        out.append(
+            {
+                "area": area,
+                "scope": scope,
+                "trucks_limit": fleet.trucks,
+                "escort_units_limit": fleet.escort_units,
+                "trucks": max(n for (a, _, _), n in trucks.items() if a == area),
+                "escort_units": {
+                    post: max(n for (a, p, _, _), n in units.items() if (a, p) == (area, post))
+                    for post in posts
+                },
+            }
+        )
+    return out
+
+
 def logistics_document(plan: LogisticsPlan, rules: Rules) -> dict[str, Any]:
     """The ``logistics`` section of the plan as JSON-ready values."""
     date = plan.election_date
+    fleet = fleet_used(plan.routes, rules)
 
     def times(**values: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -162,12 +200,14 @@ def logistics_document(plan: LogisticsPlan, rules: Rules) -> dict[str, Any]:
                 "escort": p.escort,
                 "storage": p.storage,
                 "voting": p.voting,
+                "patrol": p.patrol,
                 "total": p.total,
                 "available": p.available,
                 "shortfall": p.shortfall,
             }
             for p in plan.personnel
         ],
+        "fleet": fleet,
         "kpis": {
             "consignments": len(plan.consignments),
             "delivered": len(plan.consignments) - len(plan.undelivered),
@@ -177,6 +217,7 @@ def logistics_document(plan: LogisticsPlan, rules: Rules) -> dict[str, Any]:
             "guard_shifts": len(plan.guards),
             "guard_officer_shifts": sum(g.officers for g in plan.guards),
             "shortfall_days": sum(p.shortfall > 0 for p in plan.personnel),
+            "trucks": sum(f["trucks"] for f in fleet),
         },
         "solver": {  # wall times vary from run to run: the plan keeps none
             key: {k: v for k, v in value.items() if not k.endswith("wall_time_s")}

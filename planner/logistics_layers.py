@@ -37,6 +37,8 @@ SITE_LABELS: dict[str, dict[str, str]] = {
     "id": {"warehouse": "Gudang KPU", "ppk": "PPK", "pps": "PPS"},
     "en": {"warehouse": "KPU warehouse", "ppk": "PPK", "pps": "PPS"},
 }
+SAME_POINT = {"id": "satu titik dengan", "en": "same point as"}
+"""The note of a site sharing its point with others (a table may put two in one building)."""
 ACTIONS = {"id": {"load": "muat", "unload": "bongkar"}, "en": {"load": "load", "unload": "unload"}}
 SIMPLIFY_DEG = 0.00002
 """Route lines are simplified to about 2 m for maps and GIS files."""
@@ -138,10 +140,16 @@ def _sites(section: Mapping[str, Any], lang: str) -> gpd.GeoDataFrame:
     for shift in section["guards"]:
         shifts[shift["site_id"]].append(shift)
     date_of = section["election_date"]
+    at: dict[tuple[float, float], list[str]] = defaultdict(list)
+    for site in section["sites"]:
+        at[site["lon"], site["lat"]].append(site.get("name") or site["site_id"])
     rows = []
     for site in section["sites"]:
         mine = sorted(shifts.get(site["site_id"], []), key=lambda g: g["start_s"])
         days = sorted({day_of(g["start_s"]) for g in mine})
+        name = site.get("name") or site["site_id"]
+        others = [n for n in at[site["lon"], site["lat"]] if n != name]
+        shared = f"{SAME_POINT[lang]}: {', '.join(others)}" if others else ""
         rows.append(
             {
                 "site_id": site["site_id"],
@@ -152,7 +160,7 @@ def _sites(section: Mapping[str, Any], lang: str) -> gpd.GeoDataFrame:
                 "kelurahan": site["kelurahan"],
                 "approximate": bool(site["approximate"]),
                 "address": site.get("address", ""),
-                "notes": site.get("notes", ""),
+                "notes": "; ".join(n for n in (site.get("notes", ""), shared) if n),
                 "guard_days": ", ".join(day_name(date_of, d, lang) for d in days),
                 "guard_shifts": len(mine),
                 "guard_officers": max((g["officers"] for g in mine), default=0),

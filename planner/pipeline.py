@@ -132,15 +132,16 @@ class PlanResult:
         logistics = self.plan.get("logistics")
         if logistics:
             figures = logistics["kpis"]
-            rows.append(
+            rows += [
                 (
                     "Rute kawal logistik (escort routes)",
                     f"{figures['routes']:,}",
                     f"{figures['escort_hours']:,.0f} jam-personel; {figures['delivered']:,} dari "
                     f"{figures['consignments']:,} muatan; {figures['shortfall_days']:,} hari-pos "
                     "kurang personel (officer-hours; loads; post-days short)",
-                )
-            )
+                ),
+                ("Armada logistik (trucks)", f"{figures['trucks']:,}", fleet_note(logistics)),
+            ]
         verdict = (
             (f"{len(self.violations)}", "pelanggaran aturan (rule violations)")
             if self.violations
@@ -156,6 +157,15 @@ class PlanResult:
         for label, value, note in rows:
             lines.append(f"  {label:<{width}}  {value:>8}  {note}".rstrip())
         return lines
+
+
+def fleet_note(logistics: Mapping[str, Any]) -> str:
+    """Trucks needed at once per escort area, and whether the solver sized them."""
+    parts = []
+    for area in logistics["fleet"]:
+        how = "otomatis" if area["trucks_limit"] is None else f"batas {area['trucks_limit']}"
+        parts.append(f"{area['area']} {area['trucks']} ({how})")
+    return "; ".join(parts) + " (per area at once; auto-sized or limit)"
 
 
 def make_plan(
@@ -190,8 +200,8 @@ def make_plan(
         f"  {len(patrols.routes)} kendaraan; {patrols.coverage:.1%} kunjungan wajib terlayani"
     )
     with progress.stage("Merencanakan kawal logistik dan jaga gudang (logistics, OR-Tools)"):
-        sites, _ = logistics_sites(scenario, roads.graph, boundaries)
-        logistics = plan_logistics(scenario, roads, sites, assignment, seed=seed)
+        sites = logistics_sites(scenario, roads.graph, boundaries)
+        logistics = plan_logistics(scenario, roads, sites, assignment, patrols, seed=seed)
     short = sum(p.shortfall > 0 for p in logistics.personnel)
     progress.info(
         f"  {len(logistics.routes)} rute kawal, {logistics.escort_hours:,.0f} jam-personel; "
@@ -253,7 +263,8 @@ def refuse_overwriting_inputs(spec: ScenarioFile, out: Path) -> None:
                 )
             ]
         )
-    inputs = {p.resolve() for p in (spec.tps, spec.posts, spec.roster) if p is not None}
+    given = (spec.tps, spec.posts, spec.roster, spec.sites)
+    inputs = {p.resolve() for p in given if p is not None}
     clashes = sorted(name for name in RESERVED_NAMES if (out / name).resolve() in inputs)
     if clashes:
         raise InputError(
@@ -313,13 +324,14 @@ def run_scenario(
         graph, report, boundaries = loaded
     assert spec.tps is not None and spec.posts is not None
     with progress.stage("Memeriksa TPS, pos dan personel (validating the inputs)"):
-        scenario = load_scenario(spec.tps, spec.posts, rules, spec.name, spec.roster)
+        scenario = load_scenario(spec.tps, spec.posts, rules, spec.name, spec.roster, spec.sites)
         roads = place_on_network(scenario, graph, report)
     for warning in scenario.warnings:
         progress.info(str(warning))
     progress.info(
         f"  {len(scenario.tps):,} TPS, {len(scenario.posts)} pos"
         + ("" if scenario.roster is None else f", {len(scenario.roster):,} personel bernama")
+        + ("" if scenario.sites is None else f", {len(scenario.sites)} lokasi logistik")
     )
     files = copy_inputs(spec, scenario, folder, out, seed, network, data_dir)
     files["network"] = folder / NETWORK_FILE

@@ -3,7 +3,7 @@
 Format ``tps-planner/plan`` version 2 (times in seconds, ids as in the inputs):
 
 - ``format``, ``format_version``, ``version`` (tps-planner), ``seed``
-- ``scenario``: ``name``; ``sources``: per input (``tps``, ``posts``, ``roster``) its
+- ``scenario``: ``name``; ``sources``: per input (``tps``, ``posts``, ``roster``, ``sites``) its
   ``file`` name and ``sha256`` content hash; ``network``: ``source`` (file name, or the
   OpenStreetMap query), ``sha256`` (of a network file), ``nodes``, ``edges``;
   ``rules``: every rule used, the solvers' search limits included

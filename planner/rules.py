@@ -90,6 +90,8 @@ class PatrolRules:
     time_limit_s: float
     deterministic: bool
     visits: Mapping[RiskCategory, int]
+    crew: Mapping[str, int]
+    """Officers per patrol vehicle type (``car``, ``motorbike``), counted in the tally."""
 
 
 @dataclass(frozen=True)
@@ -105,16 +107,20 @@ class WarehouseRules:
 
 @dataclass(frozen=True)
 class FleetRules:
-    """Trucks and escort units of one kind of leg (city-wide or within a kecamatan)."""
+    """Trucks and escort units of one kind of leg (city-wide or within a kecamatan).
+
+    ``None`` (``"auto"`` in TOML) leaves the number to the solver
+    (:mod:`planner.logistics`: the fewest it needs at once).
+    """
 
     escort_kind: str
-    trucks: int
+    trucks: int | None
     truck_capacity: int
-    escort_units: int
+    escort_units: int | None
     escort_units_by_post: Mapping[str, int]
 
-    def units(self, post_id: str) -> int:
-        """Escort units of a post."""
+    def units(self, post_id: str) -> int | None:
+        """Escort units of a post (``None``: sized by the solver)."""
         return self.escort_units_by_post.get(post_id, self.escort_units)
 
 
@@ -173,6 +179,10 @@ FLOWS: tuple[tuple[str, ...], ...] = (LEGS[:3], LEGS[3:])
 SITE_KINDS = ("warehouse", "ppk", "pps")
 """Storage sites: the KPU warehouse, a PPK per kecamatan, a PPS per kelurahan."""
 RESERVE_MODELS = ("lscp", "pcenter", "mclp")
+AUTO = "auto"
+"""A fleet size left to the solver."""
+PATROL_VEHICLES = ("car", "motorbike")
+"""Patrol vehicle types (:mod:`planner.patrols`)."""
 POST_KINDS = ("polresta", "polsek", "pos")
 _DAY_TIME = re.compile(r"H(?:([+-])(\d{1,2}))?\s+(\d{1,2}:\d{2})")
 
@@ -340,6 +350,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             time_limit_s=reader.number("patrol.time_limit_s", positive=True),
             deterministic=bool(reader.get("patrol.deterministic", True)),
             visits={c: reader.integer(f"patrol.visits.{c.value}", 0) for c in RiskCategory},
+            crew={k: reader.integer(f"patrol.crew.{k}", 1) for k in PATROL_VEHICLES},
         ),
         logistics=_logistics_rules(reader),
     )
@@ -381,9 +392,9 @@ def _logistics_rules(reader: _Reader) -> LogisticsRules:
         key = f"logistics.{name}"
         return FleetRules(
             escort_kind=escort_kind,
-            trucks=reader.integer(f"{key}.trucks", 0),
+            trucks=reader.fleet_size(f"{key}.trucks"),
             truck_capacity=reader.integer(f"{key}.truck_capacity", 1),
-            escort_units=reader.integer(f"{key}.escort_units", 0),
+            escort_units=reader.fleet_size(f"{key}.escort_units"),
             escort_units_by_post=reader.counts(f"{key}.escort_units_by_post"),
         )
 
@@ -510,6 +521,10 @@ class _Reader:
             )
             return minimum
         return value
+
+    def fleet_size(self, dotted: str) -> int | None:
+        """A whole number >= 0, or ``"auto"`` (``None``: sized by the solver)."""
+        return None if self.get(dotted) == AUTO else self.integer(dotted, 0)
 
     def choice(self, dotted: str, allowed: tuple[str, ...]) -> str:
         value = self.get(dotted)

@@ -24,16 +24,17 @@ from planner.rules import (
     read_toml,
     rules_from_dict,
 )
+from planner.sites import load_sites, unused_sites
 from planner.snap import EdgeIndex, SnappedPoints, snap_frame
 from planner.tps import load_tps
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """What planners bring: TPS, posts, an optional named roster, and the rules.
+    """What planners bring: TPS, posts, an optional named roster and sites table, and the rules.
 
-    Column layouts are documented in :mod:`planner.tps`, :mod:`planner.posts`
-    and :mod:`planner.roster`.
+    Column layouts are documented in :mod:`planner.tps`, :mod:`planner.posts`,
+    :mod:`planner.roster` and :mod:`planner.sites` (:func:`planner.sites.load_sites`).
     """
 
     name: str
@@ -43,6 +44,7 @@ class Scenario:
     sources: dict[str, str]
     warnings: tuple[Problem, ...] = ()
     roster: gpd.GeoDataFrame | None = None
+    sites: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,10 @@ def load_scenario(
     rules: Rules | None = None,
     name: str = "",
     roster_file: str | Path | None = None,
+    sites_file: str | Path | None = None,
 ) -> Scenario:
-    """Load and validate TPS, posts and the roster, reporting every file's problems at once."""
+    """Load and validate TPS, posts, the roster and the sites table, reporting every file's
+    problems at once."""
     rules = rules or load_rules()
     problems: list[Problem] = []
     loaded = {}
@@ -85,26 +89,34 @@ def load_scenario(
             loaded["roster"] = load_roster(roster_file, rules, post_ids=units)
         except InputError as exc:
             problems.extend(exc.problems)
+    if sites_file is not None:
+        try:
+            loaded["sites"] = load_sites(sites_file, rules)
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
     sources = {"tps": str(tps_file), "posts": str(posts_file)}
-    if roster_file is not None:
-        sources["roster"] = str(roster_file)
+    optional = {"roster": roster_file, "sites": sites_file}
+    sources |= {kind: str(path) for kind, path in optional.items() if path is not None}
+    unused = unused_sites(loaded["sites"], loaded["tps"].frame) if "sites" in loaded else []
     return Scenario(
         name=name or Path(tps_file).stem,
         rules=rules,
         tps=loaded["tps"].frame,
         posts=loaded["posts"].frame,
         sources=sources,
-        warnings=tuple(w for table in loaded.values() for w in table.warnings),
+        warnings=(*(w for table in loaded.values() for w in table.warnings), *unused),
         roster=loaded["roster"].frame if "roster" in loaded else None,
+        sites=loaded["sites"].frame if "sites" in loaded else None,
     )
 
 
 def place_on_network(
     scenario: Scenario, graph: nx.MultiDiGraph, report: NetworkReport
 ) -> RoadContext:
-    """Snap TPS and posts to the network; a point too far from any road is an input error."""
+    """Snap TPS and posts to the network; a point (a listed site too) too far from any road is
+    an input error."""
     index = EdgeIndex(graph)
     tps_points = snap_frame(index, scenario.tps, "tps_id")
     post_points = snap_frame(index, scenario.posts, "post_id")
@@ -113,6 +125,9 @@ def place_on_network(
         *far_from_road(scenario.tps, tps_points, scenario.sources["tps"], limit),
         *far_from_road(scenario.posts, post_points, scenario.sources["posts"], limit),
     ]
+    if scenario.sites is not None:
+        sites = snap_frame(index, scenario.sites, "site_id")
+        problems += far_from_road(scenario.sites, sites, scenario.sources["sites"], limit)
     if problems:
         raise InputError(problems)
     return RoadContext(graph, report, RoadRouter(graph), tps_points, post_points)
@@ -153,6 +168,7 @@ class ScenarioFile:
     tps: Path | None
     posts: Path | None
     roster: Path | None
+    sites: Path | None
     network: Path | None
     data_dir: Path | None
     seed: int | None = None
@@ -200,7 +216,8 @@ def read_scenario_file(
     except InputError as exc:
         log.problems.extend(exc.problems)
         rules = None
-    files = {key: resolve(key) for key in ("tps", "posts", "roster", "network", "data_dir")}
+    keys = ("tps", "posts", "roster", "sites", "network", "data_dir")
+    files = {key: resolve(key) for key in keys}
     log.raise_if_errors()
     assert rules is not None
     return ScenarioFile(

@@ -8,7 +8,9 @@ GeoPackage) with columns ``kind`` (``gudang``/``warehouse``, ``ppk``, ``pps``),
 table, the warehouse of the rules, and a default place, flagged approximate,
 for the others: the road junction inside the kelurahan (kecamatan) boundary
 nearest its centre, or, without a boundary, the junction nearest the centre of
-its TPS.
+its TPS. No two sites share a default junction: a site whose nearest junction
+is taken (the warehouse and the PPK of its kecamatan, say) gets the nearest
+free one, so each keeps its own marker, stay and guards at its own point.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import shapely
 
 from planner._errors import Problem
@@ -37,8 +41,10 @@ from planner._tables import (
     read_table,
 )
 from planner.rules import Rules, load_rules
-from planner.scenario import Scenario
-from planner.sources import Boundaries
+
+if TYPE_CHECKING:
+    from planner.scenario import Scenario
+    from planner.sources import Boundaries
 
 KIND = Column("kind", ("kind", "jenis", "tipe", "type"))
 NAME = Column("name", ("name", "nama", "nama_lokasi"))
@@ -131,21 +137,42 @@ def load_sites(path: str | Path, rules: Rules | None = None) -> InputTable:
     )
 
 
+def wanted_sites(tps: pd.DataFrame, warehouse_kecamatan: str) -> list[tuple[str, str, str]]:
+    """(kind, kecamatan, kelurahan) of every site the TPS need: warehouse, PPK, PPS."""
+    wanted = [("warehouse", warehouse_kecamatan, "")]
+    wanted += [("ppk", k, "") for k in sorted(set(tps["kecamatan"]))]
+    pairs = sorted(set(zip(tps["kecamatan"], tps["kelurahan"], strict=True)))
+    return wanted + [("pps", k, kel) for k, kel in pairs]
+
+
+def unused_sites(table: InputTable, tps: pd.DataFrame) -> list[Problem]:
+    """Warnings for the rows of a sites table no TPS needs (no TPS in their area)."""
+    used = {site_id(*key) for key in wanted_sites(tps, "")}
+    return [
+        Problem(
+            table.source,
+            f"{row.site_id} tidak dipakai: tidak ada TPS di wilayahnya",
+            f"{row.site_id} is not used: no TPS in its area",
+            row=int(row.source_row),
+            severity="warning",
+            code="unused_site",
+        )
+        for row in table.frame.itertuples()
+        if row.site_id not in used
+    ]
+
+
 def logistics_sites(
-    scenario: Scenario,
-    graph: nx.MultiDiGraph,
-    boundaries: Boundaries | None = None,
-    table: InputTable | None = None,
-) -> tuple[tuple[Site, ...], tuple[Problem, ...]]:
+    scenario: Scenario, graph: nx.MultiDiGraph, boundaries: Boundaries | None = None
+) -> tuple[Site, ...]:
     """The warehouse, the PPK of every kecamatan and the PPS of every kelurahan with TPS.
 
-    Sites the table does not name get default places (see the module docstring);
-    the warehouse comes from ``rules.logistics.warehouse`` unless the table has one.
-    Returns the sites (warehouse, PPK, PPS, each sorted) and warnings for table
-    rows no TPS needs.
+    Sites the scenario's sites table (``scenario.sites``) does not name get default
+    places (see the module docstring); the warehouse comes from
+    ``rules.logistics.warehouse`` unless the table has one. Sorted: warehouse, PPK, PPS.
     """
-    known = {} if table is None else {str(r.site_id): r for r in table.frame.itertuples()}
-    junctions = _Junctions(graph)
+    table = scenario.sites
+    known = {} if table is None else {str(r.site_id): r for r in table.itertuples()}
     tps = scenario.tps
     centres = {
         "kecamatan": _centres(boundaries.kecamatan if boundaries else None, ("kecamatan",)),
@@ -154,20 +181,20 @@ def logistics_sites(
         ),
     }
     warehouse = scenario.rules.logistics.warehouse
-    wanted: list[tuple[str, str, str, str]] = [("warehouse", warehouse.kecamatan, "", "")]
-    wanted += [("ppk", k, "", f"PPK {k}") for k in sorted(set(tps["kecamatan"]))]
-    pairs = sorted(set(zip(tps["kecamatan"], tps["kelurahan"], strict=True)))
-    wanted += [("pps", k, kel, f"PPS {kel}") for k, kel in pairs]
+    wanted = wanted_sites(tps, warehouse.kecamatan)
+    junctions = _Junctions(graph)
+    junctions.take(*((float(r.longitude), float(r.latitude)) for r in known.values()))
     sites = []
-    for kind, kec, kel, name in wanted:
+    for kind, kec, kel in wanted:
         sid = site_id(kind, kec, kel)
+        name = {"warehouse": warehouse.name, "ppk": f"PPK {kec}", "pps": f"PPS {kel}"}[kind]
         row = known.get(sid)
         if row is not None:
             sites.append(
                 Site(
                     sid,
                     kind,
-                    str(row.name) or name or warehouse.name,
+                    str(row.name) or name,
                     kec,
                     kel,
                     float(row.longitude),
@@ -181,6 +208,7 @@ def logistics_sites(
             continue
         if kind == "warehouse" and warehouse.latitude is not None and warehouse.longitude:
             lon, lat, source = warehouse.longitude, warehouse.latitude, "rules"
+            junctions.take((lon, lat))
         else:
             level, key = ("kelurahan", (kec, kel)) if kind == "pps" else ("kecamatan", (kec,))
             centre = centres[level].get(key)
@@ -191,13 +219,13 @@ def logistics_sites(
                     mask &= tps["kelurahan"] == kel
                 own = tps[mask] if mask.any() else tps
                 centre = (float(own["longitude"].mean()), float(own["latitude"].mean()), None)
-            lon, lat = junctions.nearest(*centre)
+            lon, lat = junctions.nearest_free(*centre)
         note = "" if source == "rules" else APPROXIMATE_NOTE[source]
         sites.append(
             Site(
                 sid,
                 kind,
-                warehouse.name if kind == "warehouse" else name,
+                name,
                 kec,
                 kel,
                 lon,
@@ -208,21 +236,7 @@ def logistics_sites(
                 source,
             )
         )
-    used = {s.site_id for s in sites}
-    source_file = "" if table is None else table.source
-    warnings = tuple(
-        Problem(
-            source_file,
-            f"{sid} tidak dipakai: tidak ada TPS di wilayahnya",
-            f"{sid} is not used: no TPS in its area",
-            row=int(row.source_row),
-            severity="warning",
-            code="unused_site",
-        )
-        for sid, row in known.items()
-        if sid not in used
-    )
-    return tuple(sites), warnings
+    return tuple(sites)
 
 
 def _centres(
@@ -245,22 +259,31 @@ def _centres(
 
 
 class _Junctions:
-    """Road junctions (network nodes) to place default sites on."""
+    """Road junctions (network nodes) to place default sites on, each at most once."""
 
     def __init__(self, graph: nx.MultiDiGraph):
         xy = [(float(d["x"]), float(d["y"])) for _, d in graph.nodes(data=True)]
         self.xy = np.array(xy, dtype=float).reshape(-1, 2)
+        self.free = np.ones(len(self.xy), dtype=bool)
 
-    def nearest(
+    def take(self, *points: tuple[float, float]) -> None:
+        """Mark the junctions at these points (sites placed otherwise) as taken."""
+        for lon, lat in points:
+            self.free &= ~((self.xy[:, 0] == lon) & (self.xy[:, 1] == lat))
+
+    def nearest_free(
         self, lon: float, lat: float, polygon: shapely.Geometry | None
     ) -> tuple[float, float]:
-        """The junction nearest (lon, lat), among those inside ``polygon`` when it has any."""
-        candidates = self.xy
+        """The free junction nearest (lon, lat), among those inside ``polygon`` when it has any;
+        it is taken. With none free (a network smaller than its sites), the nearest one."""
+        pool = self.free if self.free.any() else np.ones(len(self.xy), dtype=bool)
         if polygon is not None:
-            inside = shapely.contains_xy(polygon, candidates[:, 0], candidates[:, 1])
+            inside = pool & shapely.contains_xy(polygon, self.xy[:, 0], self.xy[:, 1])
             if inside.any():
-                candidates = candidates[inside]
+                pool = inside
+        candidates = np.flatnonzero(pool)
         scale = np.cos(np.radians(lat))
-        d2 = ((candidates[:, 0] - lon) * scale) ** 2 + (candidates[:, 1] - lat) ** 2
+        d2 = ((self.xy[candidates, 0] - lon) * scale) ** 2 + (self.xy[candidates, 1] - lat) ** 2
         best = candidates[int(np.argmin(d2))]
-        return float(best[0]), float(best[1])
+        self.free[best] = False
+        return float(self.xy[best, 0]), float(self.xy[best, 1])

@@ -74,6 +74,12 @@ posts = "{posts}"
 # Opsional, daftar personel bernama (optional named roster):
 #   nrp, nama, pangkat, satuan (post_id pos), no_hp
 roster = "{roster}"
+# Opsional, lokasi logistik yang diketahui (optional known logistics sites):
+#   jenis (gudang, ppk, pps), nama, kecamatan, kelurahan (untuk PPS), lintang, bujur,
+#   perkiraan, alamat, catatan. Gudang, PPK atau PPS yang tidak tercantum ditaruh di
+#   simpang jalan dekat pusat wilayahnya dan ditandai perkiraan. (Warehouse, PPK or
+#   PPS not listed go to a road junction near their area's centre, flagged approximate.)
+# sites = "lokasi.csv"
 # Jaringan jalan, salah satu (road network, one of):
 #   network = "jalan.graphml"   # berkas .graphml, .osm, .geojson, .gpkg atau .shp
 #   data_dir = "data/malang"    # folder dengan roads_rbi25k.geojson, kelurahan.geojson,

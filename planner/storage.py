@@ -1,5 +1,9 @@
 """Static guards at the logistics storage sites, and the officers each post needs per day.
 
+The tally per post and day counts escort units on duty, storage guards and, on
+voting day, the officers of its guard groups and the crews of its patrol
+vehicles (``patrol.crew`` officers per vehicle type, per route driven).
+
 Goods stay at a site from the start of their first unloading there to the end
 of their last loading, per flow (out before voting day, back after counting);
 at the warehouse also from the start of the logistics horizon (00:00 of its
@@ -25,6 +29,7 @@ from planner.sites import Site
 
 if TYPE_CHECKING:
     from planner.logistics import EscortRoute, Undelivered
+    from planner.patrols import PatrolResult
 
 DAY_S = 86_400
 
@@ -49,12 +54,13 @@ class PersonnelDay:
     escort: int
     storage: int
     voting: int
+    patrol: int
     available: int
 
     @property
     def total(self) -> int:
         """Officers needed that day."""
-        return self.escort + self.storage + self.voting
+        return self.escort + self.storage + self.voting + self.patrol
 
     @property
     def shortfall(self) -> int:
@@ -147,8 +153,10 @@ def personnel_tally(
     routes: Sequence[EscortRoute],
     guards: Sequence[GuardShift],
     assignment: AssignmentResult | None = None,
+    patrols: PatrolResult | None = None,
 ) -> tuple[PersonnelDay, ...]:
-    """Officers each post needs per day (escorts on duty, storage guards, voting-day groups)."""
+    """Officers each post needs per day: escorts on duty, storage guards, and on voting day
+    its guard groups' officers and patrol crews."""
     escorts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
     for route in routes:
         for day in range(route.start_s // DAY_S, (route.end_s - 1) // DAY_S + 1):
@@ -160,8 +168,12 @@ def personnel_tally(
     for group in assignment.groups if assignment is not None else ():
         for post_id, officers in group.officers_from.items():
             voting[post_id, 0] += officers
+    crew = scenario.rules.patrol.crew
+    patrol: dict[tuple[str, int], int] = defaultdict(int)
+    for route in patrols.routes if patrols is not None else ():
+        patrol[route.post_id, 0] += crew[route.vehicle_type]
     polri = dict(zip(scenario.posts["post_id"], scenario.posts["polri"], strict=True))
-    keys = sorted({*escorts, *storage, *voting})
+    keys = sorted({*escorts, *storage, *voting, *patrol})
     return tuple(
         PersonnelDay(
             post_id,
@@ -169,6 +181,7 @@ def personnel_tally(
             sum(escorts.get((post_id, day), {}).values()),
             storage.get((post_id, day), 0),
             voting.get((post_id, day), 0),
+            patrol.get((post_id, day), 0),
             int(polri.get(post_id, 0)),
         )
         for post_id, day in keys

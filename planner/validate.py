@@ -141,7 +141,8 @@ def validate_plan_files(
     The network comes from ``network``/``data_dir`` when given, else from the
     scenario's ``network`` or ``data_dir``, ``TPS_PLANNER_DATA_DIR`` or the cache
     (never a download); a roster named in ``[inputs]`` is loaded to re-check
-    named pairs. Unreadable files raise :class:`InputError`.
+    named pairs, a sites table to re-check where its sites are. Unreadable files
+    raise :class:`InputError`.
     """
     from planner.plan import read_plan  # only the reader: no plan-building code is used
 
@@ -159,7 +160,9 @@ def validate_plan_files(
             ]
         )
     assert spec.tps is not None and spec.posts is not None
-    scenario = load_scenario(spec.tps, spec.posts, spec.rules, spec.name, roster_file=spec.roster)
+    scenario = load_scenario(
+        spec.tps, spec.posts, spec.rules, spec.name, roster_file=spec.roster, sites_file=spec.sites
+    )
     if network is None and data_dir is None:
         network, data_dir = spec.network, spec.data_dir
     graph, _ = resolve_network(spec.rules, network=network, data_dir=data_dir, allow_download=False)

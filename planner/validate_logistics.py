@@ -33,6 +33,8 @@ LOGISTICS_CODES: dict[str, str] = {
     "logistics_site_missing": "no warehouse, or a kecamatan without PPK or kelurahan without PPS",
     "logistics_site_duplicate": "two sites share an id, or one area has two PPK or PPS",
     "logistics_site_invalid": "a site of unknown kind",
+    "logistics_site_shared": "a site placed by default on the point of another site",
+    "logistics_site_moved": "a site of the scenario's sites table not at the table's place",
     "logistics_consignment_invalid": "a consignment of unknown leg or id, or listed twice",
     "logistics_wrong_place": "a consignment not between its TPS' own sites for its leg",
     "logistics_load_mismatch": "a consignment's load differs from its TPS' boxes and booths",
@@ -131,6 +133,7 @@ LOGISTICS_SPEC: dict[str, Any] = {
             "escort": "count",
             "storage": "count",
             "voting": "count",
+            "patrol": "count",
             "total": "count",
             "available": "count",
             "shortfall": "count",
@@ -144,6 +147,7 @@ LOGISTICS_SPEC: dict[str, Any] = {
         "escort_hours": "num",
         "guard_shifts": "count",
         "guard_officer_shifts": "count",
+        "trucks": "count",
     },
 }
 """The parts of the ``logistics`` section the validator reads (the format of :mod:`validate`)."""
@@ -229,11 +233,21 @@ class _Check:
             }
             for p in scenario.posts.itertuples()
         }
+        table = scenario.sites
+        self.listed = (
+            {}
+            if table is None
+            else {
+                str(r.site_id): (round(float(r.longitude), 7), round(float(r.latitude), 7))
+                for r in table.itertuples()
+            }
+        )
         self.site_kind: dict[str, str] = {}
         self.place_of: dict[tuple[str, ...], str] = {}
         self.items: dict[str, Mapping[str, Any]] = {}
         self.all_routes: list[Mapping[str, Any]] = list(self.section["routes"])
         self.carried: set[str] = set()
+        self.trucks = 0
 
     # helpers ----------------------------------------------------------------------------
 
@@ -256,7 +270,7 @@ class _Check:
             units[route["leg"], route["post_id"], route["window"]] += 1
         for (leg, area, window), count in sorted(trucks.items()):
             have = self._fleet(leg).trucks
-            if count > have:
+            if have is not None and count > have:
                 self.add(
                     "logistics_fleet_exceeded",
                     f"{leg}/{area}",
@@ -265,13 +279,14 @@ class _Check:
                 )
         for (leg, post, window), count in sorted(units.items()):
             have = self._fleet(leg).units(post)
-            if count > have:
+            if have is not None and count > have:
                 self.add(
                     "logistics_fleet_exceeded",
                     f"{leg}/{post}",
                     f"{count} rute pada jendela {window + 1}, satuan pengawal hanya {have}",
                     f"{count} routes in window {window + 1}, only {have} escort units",
                 )
+        self._fleet_used(trucks, units)
         for key in ("truck_id", "escort_id"):
             spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
             for route in self.all_routes:
@@ -285,6 +300,33 @@ class _Check:
                             f"rute {a} dan {b} berjalan bersamaan",
                             f"routes {a} and {b} overlap in time",
                         )
+
+    def _fleet_used(
+        self, trucks: Counter[tuple[str, str, int]], units: Counter[tuple[str, str, int]]
+    ) -> None:
+        """The ``fleet`` section: per area the most trucks, per post the most units, at once."""
+        area_of = {(r["leg"], r["post_id"]): r["area"] for r in self.all_routes}
+        used: dict[str, dict[str, Any]] = {}
+        for (_, area, _), count in trucks.items():
+            row = used.setdefault(area, {"trucks": 0, "escort_units": {}})
+            row["trucks"] = max(row["trucks"], count)
+        for (leg, post, _), count in units.items():
+            mine = used[area_of[leg, post]]["escort_units"]
+            mine[post] = max(mine.get(post, 0), count)
+        self.trucks = sum(row["trucks"] for row in used.values())
+        claimed = self.section.get("fleet")
+        found = {
+            f.get("area"): {"trucks": f.get("trucks"), "escort_units": f.get("escort_units")}
+            for f in claimed or []
+            if isinstance(f, Mapping)
+        }
+        if not isinstance(claimed, list) or found != used:
+            self.add(
+                "kpi_mismatch",
+                "logistics.fleet",
+                f"armada tercatat {found}, dihitung dari rute {used}",
+                f"fleet recorded {found}, recomputed from the routes {used}",
+            )
 
     def _fleet(self, leg: str) -> FleetRules:
         return self.logistics.city if "warehouse" in LEG_ENDS[leg] else self.logistics.local
@@ -356,6 +398,7 @@ class _Check:
                     f"{len(found)} lokasi untuk satu wilayah: {', '.join(found)}",
                     f"{len(found)} sites for one area: {', '.join(found)}",
                 )
+        self._places()
         needed = {("warehouse",)}
         needed |= {("ppk", k) for k, _ in self.area.values()}
         needed |= {("pps", k, kel) for k, kel in self.area.values()}
@@ -366,6 +409,31 @@ class _Check:
                 "lokasi penyimpanan wilayah ini tidak ada",
                 "the area has no storage site",
             )
+
+    def _places(self) -> None:
+        """Table sites where the table puts them; no default place on another site's point."""
+        at: dict[tuple[float, float], list[Mapping[str, Any]]] = defaultdict(list)
+        for site in self.section["sites"]:
+            point = (round(float(site["lon"]), 7), round(float(site["lat"]), 7))
+            at[point].append(site)
+            listed = self.listed.get(site["site_id"])
+            if listed is not None and math.dist(point, listed) > 1e-7:
+                self.add(
+                    "logistics_site_moved",
+                    site["site_id"],
+                    f"lokasi di {point}, tabel lokasi menyebut {listed}",
+                    f"the site is at {point}, the sites table says {listed}",
+                )
+        for found in at.values():
+            defaults = [s for s in found if s.get("source") in ("boundary", "tps")]
+            if len(found) > 1 and defaults:
+                names = ", ".join(s["site_id"] for s in found)
+                self.add(
+                    "logistics_site_shared",
+                    defaults[0]["site_id"],
+                    f"lokasi bawaan di titik yang sama dengan lokasi lain: {names}",
+                    f"a default place on the point of another site: {names}",
+                )
 
     def expected_place(self, kind: str, tps: str) -> str | None:
         """Where a TPS' goods are for a place kind: its own PPS, PPK, the warehouse, the TPS."""
@@ -824,7 +892,8 @@ class _Check:
                 )
 
     def personnel(self) -> None:
-        """Officers per post and day recomputed from routes, guards and voting-day groups."""
+        """Officers per post and day recomputed from routes, guards, voting-day groups and
+        patrol crews (``patrol.crew`` per vehicle type of each patrol route)."""
         day = 86_400
         escorts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
         for route in self.all_routes:
@@ -837,16 +906,20 @@ class _Check:
         for group in self.plan["groups"]:
             for post, officers in group["officers_from"].items():
                 voting[post, 0] += officers
+        patrol: Counter[tuple[str, int]] = Counter()
+        for vehicle in (self.plan.get("patrols") or {}).get("routes", []):
+            patrol[vehicle["post_id"], 0] += self.rules.patrol.crew.get(vehicle["vehicle_type"], 0)
         claimed = {(p["post_id"], p["day"]): p for p in self.section["personnel"]}
-        for key in sorted({*escorts, *storage, *voting, *claimed}):
+        for key in sorted({*escorts, *storage, *voting, *patrol, *claimed}):
             post, d = key
             escort = sum(escorts.get(key, {}).values())
             available = self.posts.get(post, {}).get("polri", 0)
-            total = escort + storage[key] + voting[key]
+            total = escort + storage[key] + voting[key] + patrol[key]
             expected = {
                 "escort": escort,
                 "storage": storage[key],
                 "voting": voting[key],
+                "patrol": patrol[key],
                 "total": total,
                 "available": available,
                 "shortfall": max(0, total - available),
@@ -874,6 +947,7 @@ class _Check:
             "routes": len(self.all_routes),
             "guard_shifts": len(self.section["guards"]),
             "guard_officer_shifts": sum(g["officers"] for g in self.section["guards"]),
+            "trucks": self.trucks,
         }
         for name, value in expected.items():
             if kpis[name] != value:

@@ -12,11 +12,12 @@ import shapely
 from planner.assignment import assign_guards
 from planner.logistics import plan_logistics
 from planner.network import NetworkReport, add_travel_times
+from planner.patrols import plan_patrols
 from planner.plan import plan_document
 from planner.reserve import plan_reserve
 from planner.rules import Rules, load_rules, merge
 from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
-from planner.sites import load_sites, logistics_sites
+from planner.sites import logistics_sites
 
 WEST, SOUTH = 112.60, -7.99
 
@@ -118,6 +119,7 @@ def logistics_town(
     folder: Path,
     overrides: dict | None = None,
     tps: dict[tuple[str, str], tuple[int, ...]] | None = None,
+    sites_file: Path | None = None,
 ) -> tuple[Scenario, RoadContext]:
     """The grid city with three kelurahan, a Polresta and two Polsek, placed on its roads."""
     rules = load_rules(merge(TOWN_RULES, overrides or {}))
@@ -131,7 +133,8 @@ def logistics_town(
         lat, lon = node_point(node)
         lines.append(f"{post_id},{post_id},{kind},{kecamatan},{lat},{lon},20,1,1")
     (folder / "posts.csv").write_text("\n".join(lines) + "\n")
-    scenario = load_scenario(write_tps(folder / "tps.csv", rows), folder / "posts.csv", rules)
+    tps_file = write_tps(folder / "tps.csv", rows)
+    scenario = load_scenario(tps_file, folder / "posts.csv", rules, sites_file=sites_file)
     graph = grid_city(rules)
     return scenario, place_on_network(scenario, graph, city_report(graph))
 
@@ -139,13 +142,15 @@ def logistics_town(
 def town_plan(
     folder: Path, overrides: dict | None = None, sites_file: Path | None = None
 ) -> tuple[Scenario, RoadContext, dict[str, Any]]:
-    """The logistics town's full plan document (guards, reserve, logistics) as JSON values."""
+    """The logistics town's full plan document (guards, reserve, patrols, logistics) as JSON."""
     small = merge({"reserve": {"candidate_road_nodes": 8}}, overrides or {})
-    scenario, roads = logistics_town(folder, small)
+    scenario, roads = logistics_town(folder, small, sites_file=sites_file)
     assignment = assign_guards(scenario, roads, seed=0, workers=1)
     reserve = plan_reserve(scenario, roads)
-    table = None if sites_file is None else load_sites(sites_file, scenario.rules)
-    sites, _ = logistics_sites(scenario, roads.graph, table=table)
-    logistics = plan_logistics(scenario, roads, sites, assignment, workers=1)
-    document = plan_document(scenario, roads, assignment, reserve, 0, logistics=logistics)
+    patrols = plan_patrols(scenario, roads, workers=1)
+    sites = logistics_sites(scenario, roads.graph)
+    logistics = plan_logistics(scenario, roads, sites, assignment, patrols, workers=1)
+    document = plan_document(
+        scenario, roads, assignment, reserve, 0, patrols=patrols, logistics=logistics
+    )
     return scenario, roads, json.loads(json.dumps(document))

@@ -153,3 +153,19 @@ def test_verbose_internal_errors_show_the_traceback(
     assert cli.main(["check", "x.csv", "--verbose"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "ZeroDivisionError: boom" in err and "internal error" in err
+
+
+def test_check_reads_a_sites_table_and_warns_of_unused_rows() -> None:
+    sites = INPUT_DATA / "lokasi.csv"
+    result = run("check", str(INPUT_DATA / "tps.csv"), "--sites", str(sites))
+    assert result.returncode == 0, result.stderr
+    assert f"Lokasi logistik: 4 dari {sites}; gudang 1, PPK 1, PPS 2" in result.stdout
+    assert f"{sites}, baris 5" in result.stderr and "pps_blimbing_blimbing" in result.stderr
+
+
+def test_check_bad_sites_rows_exit_2_naming_file_row_and_column() -> None:
+    bad = INPUT_DATA / "bad" / "sites_bad_rows.csv"
+    result = run("check", str(INPUT_DATA / "tps.csv"), "--sites", str(bad))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    for where in ("baris 3, kolom 'jenis'", "baris 4, kolom 'kelurahan'", "baris 5, kolom 'bujur'"):
+        assert f"{bad}, {where}" in result.stderr, where

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import shapely
 
@@ -21,6 +23,7 @@ from planner.logistics import (
     consignments,
     plan_logistics,
 )
+from planner.logistics_doc import logistics_document
 from planner.rules import FLOWS, LEG_ENDS, LEGS
 from planner.scenario import RoadContext, Scenario
 from planner.sites import load_sites, logistics_sites, site_id
@@ -35,8 +38,9 @@ def planned_town(
     folder: Path, overrides: dict | None = None, tps: dict | None = None, workers: int = 1
 ) -> Town:
     """The town's logistics plan (deterministic)."""
+    folder.mkdir(parents=True, exist_ok=True)
     scenario, roads = logistics_town(folder, overrides, tps)
-    sites, _ = logistics_sites(scenario, roads.graph)
+    sites = logistics_sites(scenario, roads.graph)
     return scenario, roads, plan_logistics(scenario, roads, sites, workers=workers)
 
 
@@ -153,7 +157,7 @@ def site_kind(plan: LogisticsPlan, site: str) -> str:
 
 def test_personnel_tally_counts_escorts_guards_and_voting_day_groups(tmp_path: Path) -> None:
     scenario, roads = logistics_town(tmp_path)
-    sites, _ = logistics_sites(scenario, roads.graph)
+    sites = logistics_sites(scenario, roads.graph)
     groups = SimpleNamespace(groups=[SimpleNamespace(officers_from={"polsek_a": 4, "polresta": 2})])
     plan = plan_logistics(scenario, roads, sites, assignment=groups, workers=1)  # type: ignore[arg-type]
     tally = {(p.post_id, p.day): p for p in plan.personnel}
@@ -209,7 +213,6 @@ def test_goods_no_one_can_carry_are_reported_with_reasons(tmp_path: Path) -> Non
 
 
 def test_sites_table_overrides_defaults_and_reports_every_bad_row(tmp_path: Path) -> None:
-    scenario, roads = logistics_town(tmp_path)
     lat, lon = node_point(14)
     good = tmp_path / "sites.csv"
     good.write_text(
@@ -217,12 +220,13 @@ def test_sites_table_overrides_defaults_and_reports_every_bad_row(tmp_path: Path
         f"PPS,Kantor Kelurahan Satu,Alpha,Satu,{lat},{lon}\n"
         f"pps,Balai Lima,Beta,Lima,{lat},{lon}\n"
     )
-    table = load_sites(good, scenario.rules)
-    sites, warnings = logistics_sites(scenario, roads.graph, table=table)
+    scenario, roads = logistics_town(tmp_path, sites_file=good)
+    sites = logistics_sites(scenario, roads.graph)
     satu = next(s for s in sites if s.site_id == site_id("pps", "Alpha", "Satu"))
     assert (satu.name, satu.source, satu.approximate) == ("Kantor Kelurahan Satu", "table", False)
     assert (satu.latitude, satu.longitude) == (lat, lon)
-    assert [w.code for w in warnings] == ["unused_site"] and warnings[0].row == 3
+    warnings = [w for w in scenario.warnings if w.code == "unused_site"]
+    assert len(warnings) == 1 and warnings[0].row == 3 and warnings[0].file == str(good)
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "jenis,nama,kecamatan,kelurahan,lintang,bujur\n"
@@ -244,8 +248,7 @@ def test_kota_malang_logistics_reach_every_tps_from_boundary_sites(
 ) -> None:
     demo = run_demo(tmp_path, data_dir=malang_dir, tps=120, seed=3, plan=False)
     boundaries = load_boundaries(malang_dir)
-    sites, warnings = logistics_sites(demo.scenario, demo.roads.graph, boundaries)
-    assert warnings == ()
+    sites = logistics_sites(demo.scenario, demo.roads.graph, boundaries)
     kelurahan = set(
         zip(demo.scenario.tps["kecamatan"], demo.scenario.tps["kelurahan"], strict=True)
     )
@@ -260,3 +263,58 @@ def test_kota_malang_logistics_reach_every_tps_from_boundary_sites(
     assert plan.undelivered == ()
     assert {r.leg for r in plan.routes} == set(LEGS)
     assert all(p.shortfall == 0 for p in plan.personnel)
+
+
+def test_default_sites_never_share_a_junction(tmp_path: Path) -> None:
+    scenario, roads = logistics_town(tmp_path)
+    logistics = scenario.rules.logistics
+    warehouse = replace(logistics.warehouse, latitude=None, longitude=None)  # in Alpha
+    rules = replace(scenario.rules, logistics=replace(logistics, warehouse=warehouse))
+    sites = logistics_sites(replace(scenario, rules=rules), roads.graph)
+    points = [(s.longitude, s.latitude) for s in sites]
+    assert len(set(points)) == len(points)
+    nodes = {(float(d["x"]), float(d["y"])): n for n, d in roads.graph.nodes(data=True)}
+    assert all(p in nodes for p in points)
+    first, ppk = sites[0], next(s for s in sites if s.site_id == "ppk_alpha")
+    assert first.source == ppk.source == "tps"  # the same centre: the TPS of Alpha
+    alpha = scenario.tps[scenario.tps["kecamatan"] == "Alpha"]
+    centre = (alpha["longitude"].mean(), alpha["latitude"].mean())
+
+    def distance(point: tuple[float, float]) -> float:
+        return float(np.hypot(point[0] - centre[0], point[1] - centre[1]))
+
+    nearest = sorted(nodes, key=distance)
+    assert (first.longitude, first.latitude) == nearest[0]
+    assert distance((ppk.longitude, ppk.latitude)) == pytest.approx(distance(nearest[1]))
+
+
+AUTO = {"trucks": "auto", "escort_units": "auto"}
+
+
+def fleet_of_plan(town: Town) -> dict[str, int]:
+    """Trucks used at once per escort area, as plan.json reports them."""
+    scenario, _, plan = town
+    return {f["area"]: f["trucks"] for f in logistics_document(plan, scenario.rules)["fleet"]}
+
+
+def test_auto_fleet_is_the_fewest_trucks_that_deliver_everything(tmp_path: Path) -> None:
+    short = {"legs": {"pps_tps": [["H-1 07:00", "H-1 08:00"]]}}  # Alpha needs two at once
+    auto = planned_town(tmp_path / "auto", {"logistics": {**short, "local": AUTO}})
+    assert auto[2].undelivered == () and fleet_of_plan(auto)["Alpha"] == 2
+    one = planned_town(tmp_path / "one", {"logistics": {**short, "local": {"trucks": 1}}})
+    assert {u.kecamatan for u in one[2].undelivered} == {"Alpha"}
+    for leg, area in {(r.leg, r.area) for r in auto[2].routes}:
+        for window in {r.window for r in auto[2].routes if (r.leg, r.area) == (leg, area)}:
+            mine = [r for r in auto[2].routes if (r.leg, r.area, r.window) == (leg, area, window)]
+            numbers = sorted(int(r.truck_id.rsplit("-", 1)[1]) for r in mine)
+            assert numbers == list(range(1, len(mine) + 1))  # numbered from 1 each window
+
+
+def test_auto_fleet_spreads_trips_over_the_windows(tmp_path: Path) -> None:
+    windows = [["H+6 08:00", "H+6 09:00"], ["H+7 08:00", "H+7 09:00"]]
+    legs = {"legs": {"ppk_warehouse": windows}}
+    auto = planned_town(tmp_path / "auto", {"logistics": {**legs, "city": AUTO}})
+    given = planned_town(tmp_path / "two", {"logistics": {**legs, "city": {"trucks": 2}}})
+    for town in (auto, given):
+        assert town[2].undelivered == ()
+    assert fleet_of_plan(auto)["kota"] == 1 and fleet_of_plan(given)["kota"] == 2

@@ -49,6 +49,11 @@ def test_escort_roster_lists_routes_guards_and_tallies_per_post(town: tuple) -> 
     assert any(SITE_NAME in row[8] for row in table[1:]), "the PPS' name is in the stops"
     assert escort_rows(scenario, plan) == escort_rows(scenario, plan, "id")
     assert any(day_name(section["election_date"], -1, "id") == row[1] for row in table[1:])
+    voting_day = [p for p in section["personnel"] if p["day"] == 0 and p["patrol"]]
+    tallies = {row[-1] for row in table[1:] if row[2] == h["tally"]}
+    for p in voting_day:
+        parts = f"kawal {p['escort']}, jaga {p['storage']}, TPS {p['voting']}"
+        assert f"{parts}, patroli {p['patrol']}; tersedia {p['available']}" in tallies
 
 
 def test_duty_roster_workbook_gains_an_escort_sheet_per_post(town: tuple) -> None:
@@ -104,3 +109,14 @@ def test_outputs_of_a_plan_without_logistics_have_no_escort_roster(
     files = write_outputs(tmp_path, scenario, {k: v for k, v in plan.items() if k != "logistics"})
     assert "escort_csv" not in files and not (tmp_path / "escort_roster.csv").exists()
     assert not any(s.title.startswith("Kawal") for s in load_workbook(files["roster_xlsx"]))
+
+
+def test_sites_sharing_a_point_say_so_on_the_map_and_layers(town: tuple) -> None:
+    _, plan, _ = town
+    section = json.loads(json.dumps(plan["logistics"]))
+    first, second = section["sites"][:2]
+    second["lon"], second["lat"] = first["lon"], first["lat"]
+    layer = logistics_layers({"logistics": section})["logistics_sites"].set_index("site_id")
+    assert f"satu titik dengan: {first['name']}" in layer.loc[second["site_id"], "notes"]
+    assert f"satu titik dengan: {second['name']}" in layer.loc[first["site_id"], "notes"]
+    assert "titik" not in layer.loc[section["sites"][2]["site_id"], "notes"]

@@ -371,3 +371,46 @@ def test_plan_on_the_kota_malang_demo_files_through_the_console(
     assert validate_plan_files(out / "scenario.toml", out / "plan.json") == []
     for name in OUTPUTS[:12]:
         assert (out / name).is_file(), name
+
+
+# --- a planner's own logistics sites ---------------------------------------------------------
+
+
+def test_a_sites_table_in_the_scenario_places_the_sites_and_is_recorded(
+    starter: Path, tmp_path: Path
+) -> None:
+    scenario = copy_scenario(starter, tmp_path / "lokasi")
+    shutil.copy(Path(__file__).parent / "input_data" / "lokasi.csv", scenario.parent)
+    text = scenario.read_text(encoding="utf-8").replace(
+        '# sites = "lokasi.csv"', 'sites = "lokasi.csv"'
+    )
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "hasil"
+    result = run("plan", scenario, "--out", out)
+    assert result.code == 0, result.err
+    assert "lokasi.csv, baris 5" in result.err or "lokasi.csv, baris 5" in result.out
+    plan = plan_of(out)
+    record = plan["scenario"]["sources"]["sites"]
+    assert record == {"file": "lokasi.csv", "sha256": file_sha256(scenario.parent / "lokasi.csv")}
+    assert (out / "lokasi.csv").read_bytes() == (scenario.parent / "lokasi.csv").read_bytes()
+    assert read_scenario_file(out / "scenario.toml").sites == out / "lokasi.csv"
+    sites = {s["site_id"]: s for s in plan["logistics"]["sites"]}
+    assert (sites["ppk_klojen"]["source"], sites["ppk_klojen"]["lat"]) == ("table", -7.977)
+    assert (sites["gudang_kpu"]["source"], sites["gudang_kpu"]["approximate"]) == ("table", False)
+    assert sites["pps_klojen_kauman"]["source"] == "table"
+    assert validate_plan_files(out / "scenario.toml", out / "plan.json") == []
+
+
+def test_bad_sites_rows_exit_2_naming_file_row_and_column(starter: Path, tmp_path: Path) -> None:
+    scenario = copy_scenario(starter, tmp_path / "salah")
+    bad = shutil.copy(
+        Path(__file__).parent / "input_data" / "bad" / "sites_bad_rows.csv", scenario.parent
+    )
+    text = scenario.read_text(encoding="utf-8")
+    text = text.replace('# sites = "lokasi.csv"', 'sites = "sites_bad_rows.csv"')
+    scenario.write_text(text, encoding="utf-8")
+    result = run("plan", scenario, "--out", tmp_path / "hasil")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{bad}, baris 3, kolom 'jenis'" in result.err
+    assert f"{bad}, baris 5, kolom 'bujur'" in result.err
+    assert not (tmp_path / "hasil").exists() and leftovers(tmp_path) == []

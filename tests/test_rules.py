@@ -81,6 +81,23 @@ def test_logistics_defaults_and_windows_relative_to_voting_day() -> None:
     assert override.logistics.local.units("polsek_klojen") == 3
 
 
+def test_fleets_are_auto_by_default_numbers_limit_them_and_crews_count() -> None:
+    rules = load_rules()
+    assert (rules.logistics.city.trucks, rules.logistics.local.units("polsek_sukun")) == (
+        None,
+        None,
+    )
+    assert rules.patrol.crew == {"car": 2, "motorbike": 2}
+    given = load_rules({"logistics": {"city": {"trucks": 8, "escort_units": 6}}})
+    assert (given.logistics.city.trucks, given.logistics.city.units("polresta")) == (8, 6)
+    with pytest.raises(InputError) as caught:
+        load_rules({"logistics": {"local": {"trucks": "banyak"}}, "patrol": {"crew": {"car": 0}}})
+    assert {p.column for p in caught.value.problems} == {
+        "logistics.local.trucks",
+        "patrol.crew.car",
+    }
+
+
 def test_bad_logistics_windows_and_dates_are_named() -> None:
     with pytest.raises(InputError) as caught:
         load_rules(

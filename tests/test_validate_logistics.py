@@ -6,14 +6,16 @@ import ast
 import copy
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from planner.scenario import Scenario
+from planner.sites import load_sites
 from planner.validate import CODES, validate_plan
-from tests.city import town_plan
+from tests.city import node_point, town_plan
 
 Town = tuple[Scenario, Any, dict[str, Any]]
 
@@ -201,3 +203,55 @@ def test_malformed_logistics_is_named_not_a_traceback(town: Town) -> None:
         section["routes"][0]["stops"][0]["start_s"] = "08:00"
 
     assert corrupt(town, change) == {"plan_malformed"}
+
+
+def test_a_default_site_on_another_sites_point(town: Town) -> None:
+    def change(section: dict) -> None:
+        warehouse, ppk = section["sites"][0], section["sites"][1]
+        assert ppk["source"] == "tps" and ppk["kind"] == "ppk"
+        ppk["lon"], ppk["lat"] = warehouse["lon"], warehouse["lat"]
+
+    assert "logistics_site_shared" in corrupt(town, change)
+
+
+def test_a_site_away_from_the_sites_table(town: Town, tmp_path: Path) -> None:
+    scenario, graph, plan = town
+    lat, lon = node_point(14)
+    table = tmp_path / "sites.csv"
+    table.write_text(f"kind,kecamatan,kelurahan,latitude,longitude\npps,Alpha,Satu,{lat},{lon}\n")
+    listed = replace(scenario, sites=load_sites(table, scenario.rules).frame)
+    assert {v.code for v in validate_plan(listed, graph, plan)} == {"logistics_site_moved"}
+
+
+def test_personnel_tally_counts_patrol_crews(town: Town) -> None:
+    scenario, graph, plan = town
+    crews = {}
+    for vehicle in plan["patrols"]["routes"]:
+        crews[vehicle["post_id"]] = crews.get(vehicle["post_id"], 0) + 2
+    assert crews, "the town's posts patrol"
+    voting_day = {p["post_id"]: p for p in plan["logistics"]["personnel"] if p["day"] == 0}
+    for post, crew in crews.items():
+        row = voting_day[post]
+        assert row["patrol"] == crew
+        assert row["total"] == row["escort"] + row["storage"] + row["voting"] + crew
+
+    def change(section: dict) -> None:
+        next(p for p in section["personnel"] if p["patrol"])["patrol"] -= 2
+
+    assert corrupt(town, change) == {"logistics_personnel_mismatch"}
+    patrol = replace(scenario.rules.patrol, crew={"car": 3, "motorbike": 1})
+    other = replace(scenario, rules=replace(scenario.rules, patrol=patrol))
+    found = {v.code for v in validate_plan(other, graph, plan)}
+    assert "logistics_personnel_mismatch" in found
+
+
+def test_fleet_report_must_match_the_routes(town: Town) -> None:
+    _, _, plan = town
+    assert plan["logistics"]["kpis"]["trucks"] == sum(
+        f["trucks"] for f in plan["logistics"]["fleet"]
+    )
+
+    def change(section: dict) -> None:
+        section["fleet"][0]["trucks"] += 1
+
+    assert corrupt(town, change) == {"kpi_mismatch"}
