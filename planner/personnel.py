@@ -36,11 +36,15 @@ class Allocation:
 
 
 def own_posts(scenario: Scenario) -> dict[str, dict[str, int]]:
-    """Polri officers of each kecamatan's own posts (Polsek and other posts), by post id."""
+    """Polri officers free for guard groups at each kecamatan's own posts (Polsek and
+    other posts), by post id: a Polsek keeps the crews of its patrol vehicles back."""
+    crew = scenario.rules.patrol.crew
     posts = scenario.posts[scenario.posts["kind"] != "polresta"]
     supply: dict[str, dict[str, int]] = {}
     for post in posts.sort_values("post_id").itertuples():
-        supply.setdefault(str(post.kecamatan), {})[str(post.post_id)] = int(post.polri)
+        crews = crew["car"] * int(post.cars) + crew["motorbike"] * int(post.motorbikes)
+        free = int(post.polri) - (crews if post.kind == "polsek" else 0)
+        supply.setdefault(str(post.kecamatan), {})[str(post.post_id)] = max(0, free)
     return supply
 
 

@@ -72,7 +72,7 @@ CODES: dict[str, str] = {
     "travel_time_mismatch": "max_travel_s differs from the recomputed travel time",
     "officers_from_mismatch": "officers_from does not add up to officers",
     "unknown_post": "a post id the scenario does not hold",
-    "post_over_capacity": "more officers drawn from a post than its polri",
+    "post_over_capacity": "more officers drawn from a post than its polri less patrol crews",
     "borrowing_undeclared": "officers drawn from outside the kecamatan beyond the borrowings",
     "borrowing_unused": "borrowings declared beyond the officers drawn",
     "reserve_staging_invalid": "a staging point that is neither a post nor a road junction",
@@ -847,14 +847,21 @@ class _Checker:
                 drawn[post] += count
                 if info["kind"] == "polresta" or info["kecamatan"] != kecamatan:
                     borrowed[post, kecamatan] += count
+        crew = self.rules.patrol.crew
         for post, count in sorted(drawn.items()):
-            polri = self.posts[post]["polri"]
-            if count > polri:
+            info = self.posts[post]
+            patrolling = 0
+            if info["kind"] == "polsek":  # a Polsek's patrol crews are not on guard
+                patrolling = sum(crew[vehicle] * info[vehicle] for vehicle in ("car", "motorbike"))
+            free = info["polri"] - patrolling
+            if count > free:
                 self.add(
                     "post_over_capacity",
                     post,
-                    f"{count} personel diambil, pos hanya punya {polri} Polri",
-                    f"{count} officers drawn, the post has only {polri} Polri",
+                    f"{count} personel diambil, pos hanya punya {free} Polri di luar awak "
+                    f"patroli ({info['polri']} - {patrolling})",
+                    f"{count} officers drawn, the post has only {free} Polri besides its "
+                    f"patrol crews ({info['polri']} - {patrolling})",
                 )
         declared: Counter[tuple[str, str]] = Counter()
         for entry in self.plan["borrowings"]:

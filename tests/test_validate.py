@@ -404,6 +404,19 @@ def test_officers_beyond_a_posts_polri(town: tuple) -> None:
     assert "post_over_capacity" in corrupt(town, change)
 
 
+def test_patrol_crews_stay_off_guard_duty(town: tuple) -> None:
+    scenario, graph, plan, _ = town
+    drawn = sum(g["officers_from"].get("polsek_timur", 0) for g in plan["groups"])
+    assert drawn > 2
+    posts = scenario.posts.copy()
+    posts.loc[posts["post_id"] == "polsek_timur", "motorbikes"] = 1  # a crew of 2 patrols
+    patrolling = dataclasses.replace(scenario, posts=posts)
+    assert "post_over_capacity" in codes(validate_plan(patrolling, graph, plan))
+    replanned = solve(patrolling, graph)
+    assert sum(g["officers_from"].get("polsek_timur", 0) for g in replanned["groups"]) <= 2
+    assert validate_plan(patrolling, graph, replanned) == []
+
+
 def test_officers_from_must_add_up(town: tuple) -> None:
     def change(plan: dict, _: Scenario) -> None:
         group = plan["groups"][0]
