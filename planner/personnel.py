@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from ortools.sat.python import cp_model
 
@@ -35,17 +36,42 @@ class Allocation:
     shortfall: Mapping[str, int]
 
 
+def patrol_crews(scenario: Scenario) -> dict[str, int]:
+    """Officers each Polsek keeps back for the crews of all its patrol vehicles."""
+    crew = scenario.rules.patrol.crew
+    polsek = scenario.posts[scenario.posts["kind"] == "polsek"]
+    return {
+        str(p.post_id): crew["car"] * int(p.cars) + crew["motorbike"] * int(p.motorbikes)
+        for p in polsek.itertuples()
+    }
+
+
 def own_posts(scenario: Scenario) -> dict[str, dict[str, int]]:
     """Polri officers free for guard groups at each kecamatan's own posts (Polsek and
-    other posts), by post id: a Polsek keeps the crews of its patrol vehicles back."""
-    crew = scenario.rules.patrol.crew
+    other posts), by post id: a Polsek keeps its patrol crews back."""
+    crews = patrol_crews(scenario)
     posts = scenario.posts[scenario.posts["kind"] != "polresta"]
     supply: dict[str, dict[str, int]] = {}
     for post in posts.sort_values("post_id").itertuples():
-        crews = crew["car"] * int(post.cars) + crew["motorbike"] * int(post.motorbikes)
-        free = int(post.polri) - (crews if post.kind == "polsek" else 0)
-        supply.setdefault(str(post.kecamatan), {})[str(post.post_id)] = max(0, free)
+        free = max(0, int(post.polri) - crews.get(str(post.post_id), 0))
+        supply.setdefault(str(post.kecamatan), {})[str(post.post_id)] = free
     return supply
+
+
+def crewed_posts(scenario: Scenario, drawn: Mapping[str, int]) -> pd.DataFrame:
+    """The posts table with only the patrol vehicles the officers left after ``drawn``
+    (guard-group officers per post) can crew: cars first, then motorbikes."""
+    crew = scenario.rules.patrol.crew
+    posts = scenario.posts.copy()
+    for row, post in posts.iterrows():
+        left = int(post["polri"]) - drawn.get(str(post["post_id"]), 0)
+        cars = min(int(post["cars"]), max(0, left) // crew["car"])
+        left -= cars * crew["car"]
+        posts.loc[row, "cars"] = cars
+        posts.loc[row, "motorbikes"] = min(
+            int(post["motorbikes"]), max(0, left) // crew["motorbike"]
+        )
+    return posts
 
 
 def neighbours(scenario: Scenario) -> dict[str, set[str]]:
@@ -64,7 +90,8 @@ def allocate_officers(scenario: Scenario, demand: Mapping[str, int]) -> Allocati
 
     Polresta officers cost ``borrow_penalty_polresta`` each, a neighbouring
     Polsek's spare officers ``borrow_penalty_neighbour``; what cannot be
-    borrowed is the kecamatan's shortfall.
+    borrowed comes from the kecamatan's own patrol crews (fewer vehicles
+    patrol), and what is still missing is its shortfall.
     """
     rules = scenario.rules.assignment
     supply = own_posts(scenario)
@@ -121,6 +148,16 @@ def allocate_officers(scenario: Scenario, demand: Mapping[str, int]) -> Allocati
         if lent:
             borrowings.append(Borrowing(post, kecamatan, lent, penalty))
             sources[kecamatan][post] = sources[kecamatan].get(post, 0) + lent
-    shortfall = {k: solver.value(v) for k, v in short.items() if solver.value(v)}
+    shortfall = {}
+    polri = dict(zip(scenario.posts["post_id"].astype(str), scenario.posts["polri"], strict=True))
+    for kecamatan, var in short.items():  # last resort: the kecamatan's own patrol crews
+        need = solver.value(var)
+        for post, free in sorted(supply.get(kecamatan, {}).items()):
+            take = min(need, int(polri[post]) - free)  # the crews held back
+            if take:
+                sources[kecamatan][post] += take
+                need -= take
+        if need:
+            shortfall[kecamatan] = need
     budget = {k: sum(v.values()) for k, v in sources.items()}
     return Allocation(budget, sources, tuple(borrowings), shortfall)

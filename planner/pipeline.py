@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +34,7 @@ from planner.exports import OUTPUT_FILES, write_outputs
 from planner.logistics import plan_logistics
 from planner.network import NetworkReport
 from planner.patrols import plan_patrols
+from planner.personnel import crewed_posts
 from planner.plan import plan_document, write_plan
 from planner.progress import SILENT, Progress
 from planner.reserve import plan_reserve
@@ -195,7 +197,11 @@ def make_plan(
         f"respons terlama {reserve.worst_response_s / 60:.1f} menit"
     )
     with progress.stage("Merencanakan rute patroli (patrol routing, OR-Tools)"):
-        patrols = plan_patrols(scenario, roads, seed=seed, report=progress.report)
+        drawn: Counter[str] = Counter()
+        for group in assignment.groups:
+            drawn.update(group.officers_from)
+        crewed = replace(scenario, posts=crewed_posts(scenario, drawn))
+        patrols = plan_patrols(crewed, roads, seed=seed, report=progress.report)
     progress.info(
         f"  {len(patrols.routes)} kendaraan; {patrols.coverage:.1%} kunjungan wajib terlayani"
     )

@@ -72,7 +72,7 @@ CODES: dict[str, str] = {
     "travel_time_mismatch": "max_travel_s differs from the recomputed travel time",
     "officers_from_mismatch": "officers_from does not add up to officers",
     "unknown_post": "a post id the scenario does not hold",
-    "post_over_capacity": "more officers drawn from a post than its polri less patrol crews",
+    "post_over_capacity": "more officers drawn from a post than its polri less its patrol crews",
     "borrowing_undeclared": "officers drawn from outside the kecamatan beyond the borrowings",
     "borrowing_unused": "borrowings declared beyond the officers drawn",
     "reserve_staging_invalid": "a staging point that is neither a post nor a road junction",
@@ -848,11 +848,13 @@ class _Checker:
                 if info["kind"] == "polresta" or info["kecamatan"] != kecamatan:
                     borrowed[post, kecamatan] += count
         crew = self.rules.patrol.crew
+        driven = {  # patrol crews are not on guard: one per vehicle on the road
+            (str(r["post_id"]), str(r["vehicle_id"])): str(r["vehicle_type"])
+            for r in self.plan.get("patrols", {}).get("routes", [])
+        }
         for post, count in sorted(drawn.items()):
             info = self.posts[post]
-            patrolling = 0
-            if info["kind"] == "polsek":  # a Polsek's patrol crews are not on guard
-                patrolling = sum(crew[vehicle] * info[vehicle] for vehicle in ("car", "motorbike"))
+            patrolling = sum(crew.get(kind, 0) for (p, _), kind in driven.items() if p == post)
             free = info["polri"] - patrolling
             if count > free:
                 self.add(

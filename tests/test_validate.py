@@ -16,8 +16,10 @@ import networkx as nx
 import pytest
 
 from planner._errors import InputError
-from planner.assignment import assign_guards
+from planner.assignment import AssignmentResult, assign_guards
 from planner.network import NetworkReport, save_network
+from planner.patrols import plan_patrols
+from planner.personnel import allocate_officers, crewed_posts
 from planner.plan import plan_document, write_plan
 from planner.reserve import plan_reserve
 from planner.rules import Rules, load_rules
@@ -407,14 +409,41 @@ def test_officers_beyond_a_posts_polri(town: tuple) -> None:
 def test_patrol_crews_stay_off_guard_duty(town: tuple) -> None:
     scenario, graph, plan, _ = town
     drawn = sum(g["officers_from"].get("polsek_timur", 0) for g in plan["groups"])
-    assert drawn > 2
+    assert 2 < drawn <= 4  # Polsek Timur has 4 Polri
     posts = scenario.posts.copy()
-    posts.loc[posts["post_id"] == "polsek_timur", "motorbikes"] = 1  # a crew of 2 patrols
+    posts.loc[posts["post_id"] == "polsek_timur", "motorbikes"] = 1  # and a crew of 2
     patrolling = dataclasses.replace(scenario, posts=posts)
-    assert "post_over_capacity" in codes(validate_plan(patrolling, graph, plan))
-    replanned = solve(patrolling, graph)
-    assert sum(g["officers_from"].get("polsek_timur", 0) for g in replanned["groups"]) <= 2
-    assert validate_plan(patrolling, graph, replanned) == []
+    report = NetworkReport(
+        "kota kecil", graph.number_of_nodes(), graph.number_of_edges(), 1.0, 1, 45, 0, 0
+    )
+    roads = place_on_network(patrolling, graph, report)
+    patrols = plan_patrols(patrolling, roads, seed=0, workers=1)
+    assert patrols.routes
+    reserve = plan_reserve(patrolling, roads)
+
+    def violations(assignment: AssignmentResult) -> set[str]:
+        document = plan_document(patrolling, roads, assignment, reserve, 0, patrols=patrols)
+        return codes(validate_plan(patrolling, graph, json.loads(json.dumps(document))))
+
+    blind = assign_guards(scenario, roads, seed=0, workers=1)  # as if no one patrolled
+    assert violations(blind) == {"post_over_capacity"}
+    held_back = assign_guards(patrolling, roads, seed=0, workers=1)
+    assert sum(g.officers_from.get("polsek_timur", 0) for g in held_back.groups) <= 2
+    assert violations(held_back) == set()
+
+
+def test_patrol_crews_patrol_only_after_every_tps_is_guarded(town: tuple) -> None:
+    scenario = town[0]
+    posts = scenario.posts.copy()
+    posts.loc[posts["post_id"] == "polresta", "polri"] = 10  # all needed in Barat
+    posts.loc[posts["post_id"] == "polsek_timur", ["polri", "motorbikes"]] = [6, 2]
+    scenario = dataclasses.replace(scenario, posts=posts)
+    allocation = allocate_officers(scenario, {"Barat": 10, "Timur": 4})
+    # Timur: 2 free besides its crews, nothing to borrow: one crew of 2 guards instead
+    assert allocation.shortfall == {} and allocation.sources["Timur"] == {"polsek_timur": 4}
+    crewed = crewed_posts(scenario, {"polresta": 10, "polsek_timur": 4})
+    assert crewed.set_index("post_id").loc["polsek_timur", "motorbikes"] == 1
+    assert allocate_officers(scenario, {"Barat": 10, "Timur": 7}).shortfall == {"Timur": 1}
 
 
 def test_officers_from_must_add_up(town: tuple) -> None:
