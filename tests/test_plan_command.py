@@ -154,7 +154,7 @@ def test_plan_json_records_the_seed_every_parameter_and_no_path(
     rules = plan["scenario"]["rules"]
     assert rules["assignment"]["time_limit_s"] == 2.5 and rules["assignment"]["deterministic"]
     assert rules["assignment"]["mip_node_limit"] == 500
-    assert rules["patrol"]["solution_limit"] == 300 and rules["patrol"]["deterministic"]
+    assert rules["patrol"]["solution_limit"] == 600 and rules["patrol"]["deterministic"]
     sources = plan["scenario"]["sources"]
     assert {k: v["file"] for k, v in sources.items()} == {
         "tps": "tps.csv",
