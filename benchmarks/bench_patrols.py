@@ -15,7 +15,7 @@ import numpy as np
 import vrplib
 
 from benchmarks.bench_vrp import Instance, solve_ours, solve_with_pyvrp
-from planner.patrols import post_problems, seconds
+from planner.patrols import post_problems
 from planner.scenario import RoadContext, Scenario
 from planner.snap import SnappedPoints
 from planner.vrp import (
@@ -67,10 +67,11 @@ def patrol_instance_data(
 ) -> list[tuple[str, dict[str, Any]]]:
     """(name, VRPLIB fields) of the single-visit core of each Polsek's patrol problem."""
     patrol = scenario.rules.patrol
+    voting = patrol.shift("voting")
     points = SnappedPoints.concat(roads.post_points, roads.tps_points)
-    origin = seconds(patrol.shift_start)
-    shift = (0, seconds(patrol.shift_end) - origin)
-    visit = (seconds(patrol.visit_start) - origin, seconds(patrol.visit_end) - origin)
+    origin = voting.shift_s[0]
+    shift = (0, voting.shift_s[1] - origin)
+    visit = (voting.visit_s[0] - origin, voting.visit_s[1] - origin)
     out = []
     for post in post_problems(scenario, roads):  # the routing problems the planner solves
         travel = post.problem.travel_time  # node 0 the post, node k the k-th TPS, whole seconds

@@ -87,7 +87,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "phones": "Telepon",
         "officers_from": "Asal personel",
         "linmas": "Linmas",
-        "patrol": "Patroli: tiba (WIB), kendaraan, TPS",
+        "patrol": "Patroli: tiba (WIB), kendaraan, TPS, giliran",
         "notes": "Catatan",
         "roster": "Daftar pengamanan TPS",
         "uncovered": "TIDAK TERJAGA",
@@ -106,7 +106,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "phones": "Phone",
         "officers_from": "Officers from",
         "linmas": "Linmas",
-        "patrol": "Patrol: arrival (WIB), vehicle, TPS",
+        "patrol": "Patrol: arrival (WIB), vehicle, TPS, shift",
         "notes": "Notes",
         "roster": "TPS security roster",
         "uncovered": "NOT COVERED",
@@ -217,13 +217,13 @@ def roster_rows(
 ) -> list[dict[str, Any]]:
     """The roster: one row per guard group, then one per uncovered TPS, by kecamatan."""
     view = PlanView.of(scenario, plan)
-    h = headers(lang)
+    h, t = headers(lang), text(lang)
     rows: list[dict[str, Any]] = []
     for group in plan.get("groups", []):
         pairs = view.pairs.get(group["group_id"], [])
         people = [o for pair in pairs for o in pair.get("officers", [])]
         visits = sorted(
-            (v["arrival"], v["vehicle_id"], tps_id)
+            (v["arrival"], v["vehicle_id"], tps_id, t["shift_" + v["shift"]])
             for tps_id in group["members"]
             for v in view.visits.get(tps_id, [])
         )
@@ -244,7 +244,7 @@ def roster_rows(
                     for p, n in group.get("officers_from", {}).items()
                 ),
                 "linmas": int(group["linmas"]),
-                "patrol": "; ".join(f"{a} {v} ({t})" for a, v, t in visits),
+                "patrol": "; ".join(f"{a} {v} ({tps}, {shift})" for a, v, tps, shift in visits),
                 "notes": "",
             }
         )

@@ -61,6 +61,7 @@ from planner.sites import Site
 from planner.snap import EdgeIndex, SnappedPoints
 from planner.storage import GuardShift, PersonnelDay, personnel_tally, storage_guards
 from planner.vrp import (
+    Metaheuristic,
     Stop,
     Vehicle,
     VrpProblem,
@@ -410,10 +411,17 @@ def _duty_problem(
 
 
 def _solve(problem: VrpProblem, limit: int, time_limit_s: float | None, seed: int) -> VrpSolution:
-    """One routing problem, by solution count (no time limit: deterministic) or by time."""
+    """One routing problem, by solution count (no time limit: deterministic) or by time.
+
+    Logistics keeps the iterated local search (a local search after every repair):
+    its solution limits and benchmark were set with it.
+    """
+    search: Metaheuristic = "iterated_local_search"
     if time_limit_s is None:
-        return solve_vrp(problem, seed=seed, deterministic=True, solution_limit=limit)
-    return solve_vrp(problem, seed=seed, time_limit_s=time_limit_s)
+        return solve_vrp(
+            problem, seed=seed, deterministic=True, solution_limit=limit, metaheuristic=search
+        )
+    return solve_vrp(problem, seed=seed, time_limit_s=time_limit_s, metaheuristic=search)
 
 
 def _checked(problem: VrpProblem, solution: VrpSolution, what: str) -> VrpSolution:

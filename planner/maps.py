@@ -124,6 +124,9 @@ TEXT: dict[str, dict[str, str]] = {
         "patrol_visits": "Kunjungan patroli (WIB)",
         "dropped_visits": "Kunjungan batal",
         "visit": "kunjungan ke-",
+        "shift": "Giliran",
+        "shift_voting": "pemungutan suara",
+        "shift_counting": "penghitungan suara",
         "uncovered": "Tidak terjaga",
         "notes": "Catatan",
         "home_post": "Pos asal",
@@ -222,6 +225,9 @@ TEXT: dict[str, dict[str, str]] = {
         "patrol_visits": "Patrol visits (WIB)",
         "dropped_visits": "Dropped visits",
         "visit": "visit ",
+        "shift": "Shift",
+        "shift_voting": "voting",
+        "shift_counting": "counting",
         "uncovered": "Not covered",
         "notes": "Notes",
         "home_post": "Home post",
@@ -282,7 +288,7 @@ TPS_POPUP_KEYS = (
     "uncovered",
     "notes",
 )
-ROUTE_POPUP_KEYS = ("home_post", "vehicle_type", "time", "duration", "stops")
+ROUTE_POPUP_KEYS = ("home_post", "shift", "vehicle_type", "time", "duration", "stops")
 RESERVE_POPUP_KEYS = ("kind", "served", "longest_response", "response_limit", "reach", "location")
 POST_POPUP_KEYS = ("kind", "kecamatan", "address", "officers", "location", "notes")
 LOGISTICS_POPUP_KEYS = ("leg", "day", "time", "duration", "truck", "escort", "home_post", "stops")
@@ -386,7 +392,12 @@ class PlanView:
             for route in view.routes:
                 for order, stop in enumerate(route.get("stops", []), start=1):
                     view.visits[stop["tps_id"]].append(
-                        {**stop, "vehicle_id": route["vehicle_id"], "order": order}
+                        {
+                            **stop,
+                            "vehicle_id": route["vehicle_id"],
+                            "shift": route["shift"],
+                            "order": order,
+                        }
                     )
             for drop in patrols.get("dropped", []):
                 view.dropped[drop["tps_id"]].append(drop)
@@ -635,6 +646,7 @@ def _route_layer(view: PlanView) -> gpd.GeoDataFrame:
     """One line per patrol route along the roads, with its stops in order as text."""
     rows = [
         {
+            "shift": r["shift"],
             "vehicle_id": r["vehicle_id"],
             "post_id": r.get("post_id", ""),
             "post_name": view.post_name.get(r.get("post_id", ""), r.get("post_id", "")),
@@ -654,7 +666,16 @@ def _route_layer(view: PlanView) -> gpd.GeoDataFrame:
     ]
     return _frame(
         rows,
-        ("vehicle_id", "post_id", "post_name", "vehicle_type", "start", "end", "duration_min"),
+        (
+            "shift",
+            "vehicle_id",
+            "post_id",
+            "post_name",
+            "vehicle_type",
+            "start",
+            "end",
+            "duration_min",
+        ),
     )
 
 
@@ -663,6 +684,7 @@ def _stop_layer(scenario: Scenario, view: PlanView) -> gpd.GeoDataFrame:
     where = _points(scenario)
     rows = [
         {
+            "shift": v["shift"],
             "vehicle_id": v["vehicle_id"],
             "order": int(v["order"]),
             "tps_id": tps_id,
@@ -675,7 +697,7 @@ def _stop_layer(scenario: Scenario, view: PlanView) -> gpd.GeoDataFrame:
         if tps_id in where
         for v in visits
     ]
-    return _frame(rows, ("vehicle_id", "order", "tps_id", "visit", "arrival", "departure"))
+    return _frame(rows, ("shift", "vehicle_id", "order", "tps_id", "visit", "arrival", "departure"))
 
 
 def _reserve_layer(scenario: Scenario, plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
@@ -988,11 +1010,12 @@ def _tps_features(tps: gpd.GeoDataFrame, view: PlanView, edition: str, lang: str
             if not row.reserve_point
             else f"{row.reserve_point}, {number(row.reserve_response_min, lang, 1)} {t['minutes']}",
             "patrol_visits": "; ".join(
-                f"{v['arrival']} {v['vehicle_id']} ({t['visit']}{v.get('visit', 1)})"
+                f"{v['arrival']} {v['vehicle_id']} "
+                f"({t['visit']}{v.get('visit', 1)}, {t['shift_' + v['shift']]})"
                 for v in view.visits.get(row.tps_id, [])
             ),
             "dropped_visits": "; ".join(
-                f"{t['visit']}{d.get('visit', '')}: {_reason(d, lang)}"
+                f"{t['visit']}{d.get('visit', '')} ({t['shift_' + d['shift']]}): {_reason(d, lang)}"
                 for d in view.dropped.get(row.tps_id, [])
             ),
             "uncovered": row.uncovered_reason,
@@ -1022,7 +1045,7 @@ def _group_features(lines: gpd.GeoDataFrame) -> dict[str, Any]:
 def _route_features(routes: gpd.GeoDataFrame, view: PlanView, lang: str) -> dict[str, Any]:
     """Each route's line (popup with numbered stops) and its sparse arrow line."""
     t = text(lang)
-    stops = {r["vehicle_id"]: r.get("stops", []) for r in view.routes}
+    stops = {(r["shift"], r["vehicle_id"]): r.get("stops", []) for r in view.routes}
     features = []
     for n, row in enumerate(routes.itertuples()):
         colour = n % len(ROUTE_PALETTE)
@@ -1030,6 +1053,7 @@ def _route_features(routes: gpd.GeoDataFrame, view: PlanView, lang: str) -> dict
         minutes = row.duration_min
         values = {
             "home_post": row.post_name,
+            "shift": t["shift_" + row.shift],
             "vehicle_type": t.get(row.vehicle_type, row.vehicle_type),
             "time": f"{row.start}–{row.end}",
             "duration": f"{number(minutes, lang)} {t['minutes']}",
@@ -1042,7 +1066,7 @@ def _route_features(routes: gpd.GeoDataFrame, view: PlanView, lang: str) -> dict
             "v": [values[k] for k in ROUTE_POPUP_KEYS],
             "s": [
                 [s["tps_id"], f"{s.get('arrival', '')}–{s.get('departure', '')}", s.get("visit", 1)]
-                for s in stops.get(row.vehicle_id, [])
+                for s in stops.get((row.shift, row.vehicle_id), [])
             ],
         }
         features.append(_feature(row.geometry, properties))

@@ -33,7 +33,7 @@ from planner.assignment import assign_guards
 from planner.exports import OUTPUT_FILES, write_outputs
 from planner.logistics import plan_logistics
 from planner.network import NetworkReport
-from planner.patrols import plan_patrols
+from planner.patrols import SHIFT_LABEL, plan_patrols
 from planner.personnel import crewed_posts
 from planner.plan import plan_document, write_plan
 from planner.progress import SILENT, Progress
@@ -122,15 +122,17 @@ class PlanResult:
         patrols = self.plan.get("patrols")
         if patrols:
             figures = patrols["kpis"]
-            rows += [
-                ("Rute patroli (patrol routes)", f"{len(patrols['routes']):,}", ""),
-                (
-                    "Kunjungan patroli (patrol visits)",
-                    f"{figures['performed_visits']:,}",
-                    f"dari {figures['required_visits']:,}; {len(patrols['dropped']):,} terlewat "
-                    "(of required; dropped)",
-                ),
-            ]
+            rows.append(("Rute patroli (patrol routes)", f"{len(patrols['routes']):,}", ""))
+            for shift, own in figures["shifts"].items():
+                rows.append(
+                    (
+                        f"Kunjungan patroli {SHIFT_LABEL[shift]} ({shift}-shift patrol visits)",
+                        f"{own['performed_visits']:,}",
+                        f"dari {own['required_visits']:,}; "
+                        f"{own['required_visits'] - own['performed_visits']:,} terlewat "
+                        "(of required; dropped)",
+                    )
+                )
         logistics = self.plan.get("logistics")
         if logistics:
             figures = logistics["kpis"]
@@ -202,9 +204,12 @@ def make_plan(
             drawn.update(group.officers_from)
         crewed = replace(scenario, posts=crewed_posts(scenario, drawn))
         patrols = plan_patrols(crewed, roads, seed=seed, report=progress.report)
-    progress.info(
-        f"  {len(patrols.routes)} kendaraan; {patrols.coverage:.1%} kunjungan wajib terlayani"
-    )
+    for shift in patrols.required:
+        routes = sum(r.shift == shift for r in patrols.routes)
+        progress.info(
+            f"  {SHIFT_LABEL[shift]}: {routes} rute; "
+            f"{patrols.shift_coverage(shift):.1%} kunjungan wajib terlayani"
+        )
     with progress.stage("Merencanakan kawal logistik dan jaga gudang (logistics, OR-Tools)"):
         sites = logistics_sites(scenario, roads.graph, boundaries)
         logistics = plan_logistics(scenario, roads, sites, assignment, patrols, seed=seed)

@@ -21,13 +21,15 @@ Format ``tps-planner/plan`` version 2 (times in seconds, ids as in the inputs):
   ``officer_gap``, ``baseline_officers``, ``linmas``, ``per_polsek`` (officers, linmas,
   groups, TPS), ``worst_reserve_response_s``
 - ``solver``: per kecamatan and stage ``status``, ``objective``, ``best_bound``, ``gap``
-- ``patrols``: ``routes`` (``vehicle_id``, ``post_id``, ``vehicle_type``, ``start``/``end``
+- ``patrols``: ``routes`` (``shift``: ``voting`` or ``counting``, ``vehicle_id`` (one
+  vehicle may have a route in each shift), ``post_id``, ``vehicle_type``, ``start``/``end``
   (WIB ``HH:MM``) and ``start_s``/``end_s`` (seconds after midnight), ``duration_s``,
   ``stops``: ``tps_id``, ``visit``, ``arrival``/``start`` (of service)/``departure`` and
   their ``_s`` seconds,
-  ``geometry``: ``[lon, lat]`` along the roads), ``dropped`` (``tps_id``, ``visit``,
-  ``kecamatan``, reasons), ``kpis`` (required and performed visits, coverage, vehicles),
-  ``solver`` (per post: status, objective, travel time, solutions explored)
+  ``geometry``: ``[lon, lat]`` along the roads), ``dropped`` (``shift``, ``tps_id``,
+  ``visit``, ``kecamatan``, reasons), ``kpis`` (required and performed visits, coverage,
+  routes, over all shifts and in ``shifts`` per shift), ``solver`` (per shift and post:
+  status, objective, travel time, solutions explored)
 - ``logistics`` (when planned): sites, consignments, escorted truck routes, storage
   guards and the personnel tally per post and day, documented in
   :mod:`planner.logistics_doc`
@@ -216,6 +218,7 @@ def patrols_document(patrols: PatrolResult) -> dict[str, Any]:
     return {
         "routes": [
             {
+                "shift": r.shift,
                 "vehicle_id": r.vehicle_id,
                 "post_id": r.post_id,
                 "vehicle_type": r.vehicle_type,
@@ -243,6 +246,7 @@ def patrols_document(patrols: PatrolResult) -> dict[str, Any]:
         ],
         "dropped": [
             {
+                "shift": d.shift,
                 "tps_id": d.tps_id,
                 "visit": d.visit,
                 "kecamatan": d.kecamatan,
@@ -256,6 +260,15 @@ def patrols_document(patrols: PatrolResult) -> dict[str, Any]:
             "performed_visits": patrols.required_visits - len(patrols.dropped),
             "coverage": round(patrols.coverage, 4),
             "vehicles_used": len(patrols.routes),
+            "shifts": {
+                shift: {
+                    "required_visits": required,
+                    "performed_visits": required - sum(d.shift == shift for d in patrols.dropped),
+                    "coverage": round(patrols.shift_coverage(shift), 4),
+                    "vehicles_used": sum(r.shift == shift for r in patrols.routes),
+                }
+                for shift, required in patrols.required.items()
+            },
         },
         "solver": patrols.stats,
     }

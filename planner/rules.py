@@ -72,15 +72,29 @@ class ReserveRules:
     candidate_road_nodes: int
 
 
+PATROL_SHIFTS = ("voting", "counting")
+"""Patrol shifts of election day: voting (``[patrol]``), then counting (``[patrol.counting]``)."""
+
+
+@dataclass(frozen=True)
+class PatrolShift:
+    """One patrol shift: the vehicles' hours, the hours visits count in, visits per category.
+
+    Times are seconds after midnight WIB (``24:00`` is 86400).
+    """
+
+    name: str
+    shift_s: tuple[int, int]
+    visit_s: tuple[int, int]
+    max_route_hours: float
+    visits: Mapping[RiskCategory, int]
+
+
 @dataclass(frozen=True)
 class PatrolRules:
-    """Shift, visit requirements and search effort of the mobile patrols."""
+    """Shifts, visit requirements and search effort of the mobile patrols."""
 
-    shift_start: time
-    shift_end: time
-    visit_start: time
-    visit_end: time
-    max_route_hours: float
+    shifts: tuple[PatrolShift, ...]
     service_min: float
     min_gap_min: float
     car_speed_factor: float
@@ -89,9 +103,17 @@ class PatrolRules:
     solution_limit: int
     time_limit_s: float
     deterministic: bool
-    visits: Mapping[RiskCategory, int]
     crew: Mapping[str, int]
-    """Officers per patrol vehicle type (``car``, ``motorbike``), counted in the tally."""
+    """Officers per patrol vehicle type (``car``, ``motorbike``)."""
+
+    def shift(self, name: str) -> PatrolShift:
+        """The shift called ``name`` (``voting`` or ``counting``)."""
+        return next(s for s in self.shifts if s.name == name)
+
+    @property
+    def planned(self) -> tuple[PatrolShift, ...]:
+        """The shifts with any required visit; one whose counts are all 0 is not planned."""
+        return tuple(s for s in self.shifts if any(s.visits.values()))
 
 
 @dataclass(frozen=True)
@@ -336,11 +358,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             candidate_road_nodes=reader.integer("reserve.candidate_road_nodes", 0),
         ),
         patrol=PatrolRules(
-            shift_start=reader.clock("patrol.shift_start"),
-            shift_end=reader.clock("patrol.shift_end"),
-            visit_start=reader.clock("patrol.visit_start"),
-            visit_end=reader.clock("patrol.visit_end"),
-            max_route_hours=reader.number("patrol.max_route_hours", positive=True),
+            shifts=tuple(_patrol_shift(reader, name) for name in PATROL_SHIFTS),
             service_min=reader.number("patrol.service_min"),
             min_gap_min=reader.number("patrol.min_gap_min"),
             car_speed_factor=reader.number("patrol.car_speed_factor", positive=True),
@@ -349,7 +367,6 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             solution_limit=reader.integer("patrol.solution_limit", 1),
             time_limit_s=reader.number("patrol.time_limit_s", positive=True),
             deterministic=bool(reader.get("patrol.deterministic", True)),
-            visits={c: reader.integer(f"patrol.visits.{c.value}", 0) for c in RiskCategory},
             crew={k: reader.integer(f"patrol.crew.{k}", 1) for k in PATROL_VEHICLES},
         ),
         logistics=_logistics_rules(reader),
@@ -452,6 +469,30 @@ def _legs(reader: _Reader) -> dict[str, tuple[tuple[int, int], ...]]:
                     code="key",
                 )
     return legs
+
+
+def _patrol_shift(reader: _Reader, name: str) -> PatrolShift:
+    """The voting shift from ``[patrol]``, the others from ``[patrol.<name>]``."""
+    table = "patrol" if name == PATROL_SHIFTS[0] else f"patrol.{name}"
+    hours = {}
+    for key in ("shift", "visit"):
+        first = reader.day_clock(f"{table}.{key}_start")
+        last = reader.day_clock(f"{table}.{key}_end")
+        if first is not None and last is not None and first > last:
+            reader.log.add(
+                f"'{table}.{key}_start' setelah '{table}.{key}_end'",
+                f"'{table}.{key}_start' is after '{table}.{key}_end'",
+                column=f"{table}.{key}_start",
+                code="key",
+            )
+        hours[key] = (first or 0, last or 0)
+    return PatrolShift(
+        name=name,
+        shift_s=hours["shift"],
+        visit_s=hours["visit"],
+        max_route_hours=reader.number(f"{table}.max_route_hours", positive=True),
+        visits={c: reader.integer(f"{table}.visits.{c.value}", 0) for c in RiskCategory},
+    )
 
 
 def _day_seconds(text: Any) -> int | None:
@@ -587,6 +628,24 @@ class _Reader:
             code="key",
         )
         return ()
+
+    def day_clock(self, dotted: str) -> int | None:
+        """A clock time ``HH:MM`` from 00:00 to 24:00 as seconds after midnight (None: bad)."""
+        value = self.get(dotted)
+        text = value.isoformat(timespec="minutes") if isinstance(value, time) else str(value)
+        if text == "24:00":
+            return 86_400
+        try:
+            clock = time.fromisoformat(text)
+        except ValueError:
+            self.log.add(
+                f"'{dotted}' harus jam JJ:MM (00:00-24:00), bukan {value!r}",
+                f"'{dotted}' must be a clock time HH:MM (00:00-24:00), not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return None
+        return clock.hour * 3600 + clock.minute * 60
 
     def clock(self, dotted: str) -> time:
         value = self.get(dotted)

@@ -2,7 +2,8 @@
 
 The tally per post and day counts escort units on duty, storage guards and, on
 voting day, the officers of its guard groups and the crews of its patrol
-vehicles (``patrol.crew`` officers per vehicle type, per route driven).
+vehicles (``patrol.crew`` officers per vehicle type, one crew per vehicle driven
+for the whole day: both shifts, like the guards who stay through counting).
 
 Goods stay at a site from the start of their first unloading there to the end
 of their last loading, per flow (out before voting day, back after counting);
@@ -169,9 +170,10 @@ def personnel_tally(
         for post_id, officers in group.officers_from.items():
             voting[post_id, 0] += officers
     crew = scenario.rules.patrol.crew
+    driven = {(r.post_id, r.vehicle_id): r.vehicle_type for r in patrols.routes} if patrols else {}
     patrol: dict[tuple[str, int], int] = defaultdict(int)
-    for route in patrols.routes if patrols is not None else ():
-        patrol[route.post_id, 0] += crew[route.vehicle_type]
+    for (post_id, _), vehicle_type in driven.items():
+        patrol[post_id, 0] += crew[vehicle_type]
     polri = dict(zip(scenario.posts["post_id"], scenario.posts["polri"], strict=True))
     keys = sorted({*escorts, *storage, *voting, *patrol})
     return tuple(

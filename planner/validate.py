@@ -8,7 +8,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from pyproj import Transformer
 
 from planner._errors import InputError, Problem
 from planner.roster import check_named_pairs
-from planner.rules import RiskCategory, Rules
+from planner.rules import PatrolShift, RiskCategory, Rules
 from planner.scenario import Scenario, load_scenario, read_scenario_file
 from planner.sources import resolve_network
 from planner.validate_logistics import (
@@ -85,7 +84,9 @@ CODES: dict[str, str] = {
     "reserve_too_many_units": "more staging points than reserve units (pcenter, mclp)",
     "kpi_mismatch": "a KPI differs from the figure recomputed from the plan",
     "patrol_post_without_vehicles": "a patrol route from a post that has no vehicles",
-    "patrol_vehicle_duplicate": "two patrol routes share a vehicle id",
+    "patrol_vehicle_duplicate": "two patrol routes of one shift share a vehicle id",
+    "patrol_vehicle_overlap": "one vehicle's routes in two shifts overlap in time",
+    "patrol_unknown_shift": "a patrol route or dropped visit of a shift the rules do not plan",
     "patrol_unknown_vehicle_type": "a patrol vehicle type other than car or motorbike",
     "patrol_too_many_vehicles": "more routes of a vehicle type than the post has vehicles",
     "patrol_not_at_post": "a route's geometry does not start or end at its post",
@@ -95,9 +96,9 @@ CODES: dict[str, str] = {
     "patrol_service_mismatch": "a visit's departure is not its service start plus service_min",
     "patrol_arrival_too_early": "an arrival sooner after the last departure than the roads allow",
     "patrol_return_too_early": "a route ends sooner after its last visit than the way back takes",
-    "patrol_outside_shift": "a route starts before or ends after the shift",
-    "patrol_route_too_long": "a route longer than max_route_hours",
-    "patrol_visit_invalid": "a visit number outside 1..the visits of the TPS' category",
+    "patrol_outside_shift": "a route starts before or ends after its shift",
+    "patrol_route_too_long": "a route longer than its shift's max_route_hours",
+    "patrol_visit_invalid": "a visit number outside 1..the shift's visits of the TPS' category",
     "patrol_visit_duplicate": "a visit of a TPS performed (or dropped) twice",
     "patrol_visit_performed_and_dropped": "a visit both performed and listed as dropped",
     "patrol_visit_missing": "a required visit neither performed nor listed as dropped",
@@ -302,6 +303,7 @@ OPTIONAL_SPEC: dict[str, Spec] = {
         "routes": (
             "list",
             {
+                "shift": "str",
                 "vehicle_id": "str",
                 "post_id": "str",
                 "vehicle_type": "str",
@@ -320,7 +322,10 @@ OPTIONAL_SPEC: dict[str, Spec] = {
                 "geometry": ("list", "lon_lat"),
             },
         ),
-        "dropped": ("list", {"tps_id": "str", "visit": "int", "kecamatan": "str"}),
+        "dropped": (
+            "list",
+            {"shift": "str", "tps_id": "str", "visit": "int", "kecamatan": "str"},
+        ),
         "kpis": {
             "required_visits": "count",
             "performed_visits": "count",
@@ -617,7 +622,7 @@ class _Checker:
         recorded = self.plan.get("scenario") or {}
         rules = recorded.get("rules")
         if isinstance(rules, Mapping):
-            expected: dict[tuple[str, ...], Any] = {
+            expected: dict[tuple[str | int, ...], Any] = {
                 ("assignment", "max_travel_min"): self.rules.assignment.max_travel_min,
                 ("assignment", "motorbike_speed_factor"): (
                     self.rules.assignment.motorbike_speed_factor
@@ -633,24 +638,29 @@ class _Checker:
                     expected["pattern", category.value, name] = getattr(pattern, name)
             if "patrols" in self.plan:
                 patrol = self.rules.patrol
-                for name in ("shift_start", "shift_end", "visit_start", "visit_end"):
-                    expected["patrol", name] = getattr(patrol, name).isoformat(timespec="minutes")
+                for k, shift in enumerate(patrol.shifts):
+                    expected["patrol", "shifts", k, "name"] = shift.name
+                    expected["patrol", "shifts", k, "shift_s"] = list(shift.shift_s)
+                    expected["patrol", "shifts", k, "visit_s"] = list(shift.visit_s)
+                    expected["patrol", "shifts", k, "max_route_hours"] = shift.max_route_hours
+                    for category, count in shift.visits.items():
+                        expected["patrol", "shifts", k, "visits", category.value] = count
                 for name in (
-                    "max_route_hours",
                     "service_min",
                     "min_gap_min",
                     "car_speed_factor",
                     "motorbike_speed_factor",
                 ):
                     expected["patrol", name] = getattr(patrol, name)
-                for category, count in patrol.visits.items():
-                    expected["patrol", "visits", category.value] = count
             for path, value in expected.items():
                 node: Any = rules
                 for part in path:
-                    node = node.get(part) if isinstance(node, Mapping) else None
+                    if isinstance(part, int):
+                        node = node[part] if isinstance(node, list) and part < len(node) else None
+                    else:
+                        node = node.get(part) if isinstance(node, Mapping) else None
                 if node != value:
-                    dotted = ".".join(path)
+                    dotted = ".".join(map(str, path))
                     self.add(
                         "rules_mismatch",
                         f"scenario.rules.{dotted}",
@@ -1154,21 +1164,30 @@ class _Checker:
     # patrols ----------------------------------------------------------------------------
 
     def patrols(self, roads: _RoadTimes) -> None:
-        """Vehicles, places, times and road travel of the routes; every visit accounted for."""
+        """Vehicles, places, times and road travel of the routes; every visit accounted for.
+
+        Each route and dropped visit belongs to a planned shift, whose hours and
+        visit counts apply; spacing applies to the visits of one shift.
+        """
         section = self.plan["patrols"]
-        routes: list[Mapping[str, Any]] = section["routes"]
+        shifts = {s.name: s for s in self.rules.patrol.planned}
+        routes: list[Mapping[str, Any]] = []
+        for route in section["routes"]:
+            if self._known_shift(shifts, route["shift"], route["vehicle_id"]):
+                routes.append(route)
         patrol = self.rules.patrol
         factors = {"car": patrol.car_speed_factor, "motorbike": patrol.motorbike_speed_factor}
         legs: dict[Hashable, list[_Leg]] = defaultdict(list)
-        starts: dict[str, list[tuple[float, int, str]]] = defaultdict(list)
+        starts: dict[tuple[str, str], list[tuple[float, int, str]]] = defaultdict(list)
         self._patrol_vehicles(routes)
         for route in routes:
             vid, post_id = route["vehicle_id"], route["post_id"]
+            shift = shifts[route["shift"]]
             post = self.posts.get(post_id)
             factor = factors.get(route["vehicle_type"])
             if post is not None:
                 self._patrol_geometry(roads, route)
-            self._patrol_route_times(route)
+            self._patrol_route_times(shift, route)
             places: list[Hashable | None] = [("post", post_id) if post is not None else None]
             leaves = [float(route["start_s"])]
             arrives: list[float] = []
@@ -1176,7 +1195,7 @@ class _Checker:
                 tps = stop["tps_id"]
                 known = tps in self.kecamatan
                 if known:
-                    starts[tps].append((float(stop["start_s"]), stop["visit"], vid))
+                    starts[shift.name, tps].append((float(stop["start_s"]), stop["visit"], vid))
                     if post is not None and self.kecamatan[tps] != post["kecamatan"]:
                         self.add(
                             "patrol_wrong_kecamatan",
@@ -1188,7 +1207,7 @@ class _Checker:
                         )
                 else:
                     self._unknown(tps, f"rute patroli {vid}", f"patrol route {vid}")
-                self._patrol_stop_times(vid, number, stop)
+                self._patrol_stop_times(shift, vid, number, stop)
                 places.append(("tps", tps) if known else None)
                 arrives.append(float(stop["arrival_s"]))
                 leaves.append(float(stop["departure_s"]))
@@ -1201,20 +1220,48 @@ class _Checker:
                     budget = arrives[leg] - leaves[leg]
                     legs[origin].append(_Leg(target, budget, factor, vid, leg, len(places) - 2))
         self._patrol_legs(roads, legs)
-        self._patrol_visits(starts)
-        self._patrol_kpis(routes)
+        self._patrol_visits(shifts, starts)
+        self._patrol_kpis(shifts, routes)
+
+    def _known_shift(self, shifts: Mapping[str, PatrolShift], name: str, subject: str) -> bool:
+        """Whether ``name`` is a planned shift; a ``patrol_unknown_shift`` violation if not."""
+        if name in shifts:
+            return True
+        self.add(
+            "patrol_unknown_shift",
+            subject,
+            f"giliran '{name}' tidak direncanakan ({', '.join(shifts)})",
+            f"the shift '{name}' is not planned ({', '.join(shifts)})",
+        )
+        return False
 
     def _patrol_vehicles(self, routes: Sequence[Mapping[str, Any]]) -> None:
-        """Posts with vehicles, unique vehicle ids, no more vehicles of a type than the post's."""
-        for vid, count in sorted(Counter(r["vehicle_id"] for r in routes).items()):
-            if count > 1:
-                self.add(
-                    "patrol_vehicle_duplicate",
-                    vid,
-                    f"{count} rute patroli memakai kendaraan '{vid}'",
-                    f"{count} patrol routes use the vehicle '{vid}'",
-                )
-        used: Counter[tuple[str, str]] = Counter()
+        """Posts with vehicles, one route per vehicle and shift, no overlap across shifts,
+        no more vehicles of a type than the post's."""
+        by_vehicle: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for route in routes:
+            by_vehicle[route["vehicle_id"]].append(route)
+        for vid, own in sorted(by_vehicle.items()):
+            for shift, count in sorted(Counter(r["shift"] for r in own).items()):
+                if count > 1:
+                    self.add(
+                        "patrol_vehicle_duplicate",
+                        vid,
+                        f"{count} rute patroli giliran {shift} memakai kendaraan '{vid}'",
+                        f"{count} patrol routes of the {shift} shift use the vehicle '{vid}'",
+                    )
+            ordered = sorted(own, key=lambda r: (r["start_s"], r["end_s"]))
+            for first, second in itertools.pairwise(ordered):
+                if first["shift"] != second["shift"] and second["start_s"] < first["end_s"]:
+                    self.add(
+                        "patrol_vehicle_overlap",
+                        vid,
+                        f"rute giliran {second['shift']} berangkat {_clock(second['start_s'])}, "
+                        f"sebelum rute giliran {first['shift']} kembali {_clock(first['end_s'])}",
+                        f"the {second['shift']} route leaves at {_clock(second['start_s'])}, "
+                        f"before the {first['shift']} route is back at {_clock(first['end_s'])}",
+                    )
+        used: Counter[tuple[str, str, str]] = Counter()
         for route in routes:
             vid, post_id, kind = route["vehicle_id"], route["post_id"], route["vehicle_type"]
             post = self.posts.get(post_id)
@@ -1235,15 +1282,15 @@ class _Checker:
                     f"unknown vehicle type '{kind}' (car, motorbike)",
                 )
             elif post is not None and post["car"] + post["motorbike"] > 0:
-                used[post_id, kind] += 1
-        for (post_id, kind), count in sorted(used.items()):
+                used[route["shift"], post_id, kind] += 1
+        for (shift, post_id, kind), count in sorted(used.items()):
             have = self.posts[post_id][kind]
             if count > have:
                 self.add(
                     "patrol_too_many_vehicles",
                     post_id,
-                    f"{count} rute {_VEHICLE_ID[kind]}, pos hanya punya {have}",
-                    f"{count} {kind} routes, the post has only {have}",
+                    f"{count} rute {_VEHICLE_ID[kind]} giliran {shift}, pos hanya punya {have}",
+                    f"{count} {kind} routes in the {shift} shift, the post has only {have}",
                 )
 
     def _patrol_geometry(self, roads: _RoadTimes, route: Mapping[str, Any]) -> None:
@@ -1272,10 +1319,9 @@ class _Checker:
                     "point on the road",
                 )
 
-    def _patrol_route_times(self, route: Mapping[str, Any]) -> None:
+    def _patrol_route_times(self, patrol: PatrolShift, route: Mapping[str, Any]) -> None:
         """Start and end inside the shift, the duration within max_route_hours."""
-        patrol = self.rules.patrol
-        shift = (_clock_s(patrol.shift_start), _clock_s(patrol.shift_end))
+        shift = patrol.shift_s
         start, end, vid = route["start_s"], route["end_s"], route["vehicle_id"]
         if start < shift[0] or end > shift[1]:
             self.add(
@@ -1296,11 +1342,12 @@ class _Checker:
                 "(max_route_hours)",
             )
 
-    def _patrol_stop_times(self, vid: str, number: int, stop: Mapping[str, Any]) -> None:
+    def _patrol_stop_times(
+        self, shift: PatrolShift, vid: str, number: int, stop: Mapping[str, Any]
+    ) -> None:
         """Service start inside the visit window, not before arrival; departure after service."""
-        patrol = self.rules.patrol
-        window = (_clock_s(patrol.visit_start), _clock_s(patrol.visit_end))
-        service = round(patrol.service_min * 60)
+        window = shift.visit_s
+        service = round(self.rules.patrol.service_min * 60)
         tps, arrival, start, departure = (
             stop["tps_id"],
             stop["arrival_s"],
@@ -1375,17 +1422,20 @@ class _Checker:
             f"{names[origin]}, the roads take {_seconds_en(needed)}",
         )
 
-    def _patrol_visits(self, starts: Mapping[str, list[tuple[float, int, str]]]) -> None:
-        """Each TPS' visits 1..k once, performed or dropped, and spaced by min_gap_min."""
-        patrol = self.rules.patrol
-        gap = round(patrol.min_gap_min * 60)
-        dropped: dict[str, list[int]] = defaultdict(list)
+    def _patrol_visits(
+        self,
+        shifts: Mapping[str, PatrolShift],
+        starts: Mapping[tuple[str, str], list[tuple[float, int, str]]],
+    ) -> None:
+        """Each TPS' visits 1..k of each shift once, performed or dropped, spaced by min_gap_min."""
+        dropped: dict[tuple[str, str], list[int]] = defaultdict(list)
         for entry in self.plan["patrols"]["dropped"]:
             tps = entry["tps_id"]
             if tps not in self.kecamatan:
                 self._unknown(tps, "patrols.dropped", "patrols.dropped")
                 continue
-            dropped[tps].append(entry["visit"])
+            if self._known_shift(shifts, entry["shift"], tps):
+                dropped[entry["shift"], tps].append(entry["visit"])
             if entry["kecamatan"] != self.kecamatan[tps]:
                 self.add(
                     "wrong_kecamatan",
@@ -1395,73 +1445,104 @@ class _Checker:
                     f"dropped patrol visit listed under kecamatan {entry['kecamatan']}, but "
                     f"the TPS lies in {self.kecamatan[tps]}",
                 )
-        for tps in self.tps_ids:
-            need = patrol.visits[self.risk[tps]]
-            done = [visit for _, visit, _ in starts.get(tps, [])]
-            missed = dropped.get(tps, [])
-            for visit in sorted({v for v in done + missed if not 1 <= v <= need}):
-                self.add(
-                    "patrol_visit_invalid",
-                    tps,
-                    f"kunjungan ke-{visit}, kategori {self.risk[tps].value} hanya perlu {need}",
-                    f"visit {visit}, the {self.risk[tps].value} category needs only {need}",
-                )
-            for listed, what_id, what_en in (
-                (done, "dilakukan", "performed"),
-                (missed, "tercatat tak terlaksana", "listed as dropped"),
-            ):
-                for visit, count in sorted(Counter(listed).items()):
-                    if count > 1:
-                        self.add(
-                            "patrol_visit_duplicate",
-                            tps,
-                            f"kunjungan ke-{visit} {what_id} {count} kali",
-                            f"visit {visit} {what_en} {count} times",
-                        )
-            for visit in sorted(set(done) & set(missed)):
-                self.add(
-                    "patrol_visit_performed_and_dropped",
-                    tps,
-                    f"kunjungan ke-{visit} dilakukan dan juga tercatat tak terlaksana",
-                    f"visit {visit} is performed and also listed as dropped",
-                )
-            for visit in sorted(set(range(1, need + 1)) - set(done) - set(missed)):
-                self.add(
-                    "patrol_visit_missing",
-                    tps,
-                    f"kunjungan wajib ke-{visit} tidak dilakukan dan tidak tercatat tak terlaksana",
-                    f"required visit {visit} is neither performed nor listed as dropped",
-                )
-            times = sorted(starts.get(tps, []))
-            for (first, _, a), (second, _, b) in itertools.pairwise(times):
-                if second - first < gap:
-                    self.add(
-                        "patrol_visits_too_close",
-                        tps,
-                        f"kunjungan {_clock(first)} ({a}) dan {_clock(second)} ({b}) berjarak "
-                        f"{second - first:,.0f} s, minimal {gap} s (min_gap_min)",
-                        f"visits at {_clock(first)} ({a}) and {_clock(second)} ({b}) are "
-                        f"{second - first:,.0f} s apart, at least {gap} s (min_gap_min)",
-                    )
+        for shift, tps in itertools.product(shifts.values(), self.tps_ids):
+            self._patrol_tps_visits(
+                shift, tps, starts.get((shift.name, tps), []), dropped.get((shift.name, tps), [])
+            )
 
-    def _patrol_kpis(self, routes: Sequence[Mapping[str, Any]]) -> None:
-        """Required and performed visits, coverage and vehicles, recomputed."""
-        visits = self.rules.patrol.visits
-        required = sum(visits[self.risk[t]] for t in self.tps_ids)
-        performed = sum(len(r["stops"]) for r in routes)
-        coverage = round(performed / max(required, 1), 4)
-        claimed = self.plan["patrols"]["kpis"]
-        for name, value in (
-            ("required_visits", required),
-            ("performed_visits", performed),
-            ("vehicles_used", len(routes)),
+    def _patrol_tps_visits(
+        self,
+        shift: PatrolShift,
+        tps: str,
+        performed: Sequence[tuple[float, int, str]],
+        missed: Sequence[int],
+    ) -> None:
+        """One TPS' visits in one shift: valid numbers, each once, none missing, spaced apart."""
+        gap = round(self.rules.patrol.min_gap_min * 60)
+        need = shift.visits[self.risk[tps]]
+        done = [visit for _, visit, _ in performed]
+        category, name = self.risk[tps].value, shift.name
+        for visit in sorted({v for v in [*done, *missed] if not 1 <= v <= need}):
+            self.add(
+                "patrol_visit_invalid",
+                tps,
+                f"kunjungan ke-{visit} giliran {name}, kategori {category} hanya perlu {need}",
+                f"visit {visit} of the {name} shift, the {category} category needs only {need}",
+            )
+        for listed, what_id, what_en in (
+            (done, "dilakukan", "performed"),
+            (missed, "tercatat tak terlaksana", "listed as dropped"),
         ):
-            self._kpi(f"patrols.kpis.{name}", claimed[name], value)
-        if abs(claimed["coverage"] - coverage) > 1e-4:
-            self._kpi("patrols.kpis.coverage", claimed["coverage"], coverage)
+            for visit, count in sorted(Counter(listed).items()):
+                if count > 1:
+                    self.add(
+                        "patrol_visit_duplicate",
+                        tps,
+                        f"kunjungan ke-{visit} giliran {name} {what_id} {count} kali",
+                        f"visit {visit} of the {name} shift {what_en} {count} times",
+                    )
+        for visit in sorted(set(done) & set(missed)):
+            self.add(
+                "patrol_visit_performed_and_dropped",
+                tps,
+                f"kunjungan ke-{visit} dilakukan dan juga tercatat tak terlaksana",
+                f"visit {visit} is performed and also listed as dropped",
+            )
+        for visit in sorted(set(range(1, need + 1)) - set(done) - set(missed)):
+            self.add(
+                "patrol_visit_missing",
+                tps,
+                f"kunjungan wajib ke-{visit} tidak dilakukan dan tidak tercatat tak terlaksana",
+                f"required visit {visit} is neither performed nor listed as dropped",
+            )
+        times = sorted(performed)
+        for (first, _, a), (second, _, b) in itertools.pairwise(times):
+            if second - first < gap:
+                self.add(
+                    "patrol_visits_too_close",
+                    tps,
+                    f"kunjungan {_clock(first)} ({a}) dan {_clock(second)} ({b}) berjarak "
+                    f"{second - first:,.0f} s, minimal {gap} s (min_gap_min)",
+                    f"visits at {_clock(first)} ({a}) and {_clock(second)} ({b}) are "
+                    f"{second - first:,.0f} s apart, at least {gap} s (min_gap_min)",
+                )
+
+    def _patrol_kpis(
+        self, shifts: Mapping[str, PatrolShift], routes: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Required and performed visits, coverage and routes, per shift and in total."""
+        claimed = self.plan["patrols"]["kpis"]
+        per_shift = claimed.get("shifts")
+        if not isinstance(per_shift, Mapping) or set(per_shift) != set(shifts):
+            self._kpi("patrols.kpis.shifts", sorted(per_shift or {}), sorted(shifts))
+            per_shift = {}
+        totals = Counter[str]()
+        for shift in shifts.values():
+            own = [r for r in routes if r["shift"] == shift.name]
+            figures = {
+                "required_visits": sum(shift.visits[self.risk[t]] for t in self.tps_ids),
+                "performed_visits": sum(len(r["stops"]) for r in own),
+                "vehicles_used": len(own),
+            }
+            totals.update(figures)
+            if shift.name in per_shift:
+                self._patrol_figures(
+                    f"patrols.kpis.shifts.{shift.name}", per_shift[shift.name], figures
+                )
+        self._patrol_figures("patrols.kpis", claimed, totals)
         total = self.plan["kpis"].get("patrol_coverage")
         if total is not None and total != claimed["coverage"]:
             self._kpi("kpis.patrol_coverage", total, claimed["coverage"])
+
+    def _patrol_figures(
+        self, where: str, claimed: Mapping[str, Any], actual: Mapping[str, int]
+    ) -> None:
+        """Claimed visit counts, routes and coverage against the recomputed ones."""
+        for name, value in actual.items():
+            self._kpi(f"{where}.{name}", claimed.get(name), value)
+        coverage = round(actual["performed_visits"] / max(actual["required_visits"], 1), 4)
+        if abs(claimed.get("coverage", -1) - coverage) > 1e-4:
+            self._kpi(f"{where}.coverage", claimed.get("coverage"), coverage)
 
     # named pairs ------------------------------------------------------------------------
 
@@ -1491,11 +1572,6 @@ _VEHICLE_ID = {"car": "mobil", "motorbike": "sepeda motor"}
 def _place_name(place: Hashable) -> str:
     """The id of a placed point (``("tps", id)`` or ``("post", id)``)."""
     return str(place[1]) if isinstance(place, tuple) else str(place)
-
-
-def _clock_s(clock: time) -> int:
-    """Seconds after midnight of a clock time."""
-    return clock.hour * 3600 + clock.minute * 60 + clock.second
 
 
 def _clock(seconds: float) -> str:

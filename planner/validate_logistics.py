@@ -893,7 +893,7 @@ class _Check:
 
     def personnel(self) -> None:
         """Officers per post and day recomputed from routes, guards, voting-day groups and
-        patrol crews (``patrol.crew`` per vehicle type of each patrol route)."""
+        patrol crews (``patrol.crew`` per vehicle type of each vehicle driven)."""
         day = 86_400
         escorts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
         for route in self.all_routes:
@@ -907,8 +907,12 @@ class _Check:
             for post, officers in group["officers_from"].items():
                 voting[post, 0] += officers
         patrol: Counter[tuple[str, int]] = Counter()
-        for vehicle in (self.plan.get("patrols") or {}).get("routes", []):
-            patrol[vehicle["post_id"], 0] += self.rules.patrol.crew.get(vehicle["vehicle_type"], 0)
+        crews = {  # one crew per vehicle for the day, whichever shifts it drives
+            (v["post_id"], v["vehicle_id"]): self.rules.patrol.crew.get(v["vehicle_type"], 0)
+            for v in (self.plan.get("patrols") or {}).get("routes", [])
+        }
+        for (post, _), officers in crews.items():
+            patrol[post, 0] += officers
         claimed = {(p["post_id"], p["day"]): p for p in self.section["personnel"]}
         for key in sorted({*escorts, *storage, *voting, *patrol, *claimed}):
             post, d = key

@@ -41,6 +41,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_param
 Objective = Literal["travel_time", "distance"]
 Status = Literal["feasible", "infeasible", "no_solution"]
 Metaheuristic = Literal[
+    "ruin_and_recreate",
     "iterated_local_search",
     "guided_local_search",
     "simulated_annealing",
@@ -51,19 +52,32 @@ ProgressCallback = Callable[[int, int, float], None]
 """Called at each solution the search accepts with (solution number, objective, seconds)."""
 
 FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
-METAHEURISTIC: Metaheuristic = "iterated_local_search"
+METAHEURISTIC: Metaheuristic = "ruin_and_recreate"
 DETERMINISTIC_SOLUTION_LIMIT = 2000
-"""Solutions (accepted local-search moves) a deterministic run explores by default."""
+"""Solutions a deterministic run explores by default."""
 
-# Ruin and recreate for the iterated local search: string removals (SISR,
-# Christiaens and Vanden Berghe 2020) of about 10 visits, repaired by local
-# cheapest insertion; tuned on CVRPLIB X (see benchmarks/bench_vrp.py).
+# Both iterated local searches perturb by ruin and recreate: string removals
+# (SISR, Christiaens and Vanden Berghe 2020) of about 10 visits, repaired by
+# local cheapest insertion. "iterated_local_search" runs a full local search on
+# every repaired plan and keeps it only when better; "ruin_and_recreate" skips
+# that local search, as SISR does (many cheap steps instead of few polished
+# ones), and accepts a worse plan by simulated annealing, the temperature
+# cooling from 300 to 1 as the search uses up its solution or time limit. Tuned
+# on CVRPLIB X and the Kota Malang patrols (see benchmarks/bench_vrp.py).
 _ILS_PARAMETERS = """
 iterated_local_search_parameters {
   ruin_recreate_parameters {
     ruin_strategies {
       sisr { max_removed_sequence_size: 10 avg_num_removed_visits: 10 bypass_factor: 0.01 }
     }
+  }
+}
+"""
+_RUIN_AND_RECREATE_PARAMETERS = """
+iterated_local_search_parameters {
+  improve_perturbed_solution: false
+  reference_solution_acceptance_strategy {
+    simulated_annealing { initial_temperature: 300 final_temperature: 1 }
   }
 }
 """
@@ -501,8 +515,10 @@ def _search_parameters(
         )
     except AttributeError:
         raise ValueError(f"unknown first_solution strategy {first_solution!r}") from None
-    if metaheuristic == "iterated_local_search":
+    if metaheuristic in ("iterated_local_search", "ruin_and_recreate"):
         text_format.Merge(_ILS_PARAMETERS, params)
+        if metaheuristic == "ruin_and_recreate":
+            text_format.Merge(_RUIN_AND_RECREATE_PARAMETERS, params)
         params.use_iterated_local_search = True
         local = "GREEDY_DESCENT"
     elif metaheuristic in get_args(Metaheuristic):
@@ -564,7 +580,7 @@ def solve_vrp(
             log_progress(found, routing.CostVar().Value(), time.perf_counter() - clock)
 
     routing.AddAtSolutionCallback(on_solution)
-    if metaheuristic == "iterated_local_search":
+    if params.use_iterated_local_search:
         assignment = routing.SolveWithIteratedLocalSearch(params)
     else:
         assignment = routing.SolveWithParameters(params)

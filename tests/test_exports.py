@@ -243,12 +243,14 @@ def _plan(
         if post.kind != "polsek":
             continue
         ids = list(tps.loc[tps["kecamatan"] == post.kecamatan, "tps_id"])
-        for v, kind in enumerate(("motorbike", "car")):
+        for v, (kind, shift, begin) in enumerate(
+            (("motorbike", "voting", 6 * 3600), ("car", "counting", 13 * 3600))
+        ):
             chosen = sorted(
                 rng.choice(ids, size=min(12, len(ids)), replace=False),
                 key=lambda t: math.atan2(where[t][1] - post.latitude, where[t][0] - post.longitude),
             )
-            clock = 6 * 3600.0
+            clock = float(begin)
             stops, line = [], [(post.longitude, post.latitude)]
             for t in chosen:
                 a, b = line[-1], where[t]
@@ -266,18 +268,20 @@ def _plan(
             line += [(post.longitude, line[-1][1]), (post.longitude, post.latitude)]
             routes.append(
                 {
+                    "shift": shift,
                     "vehicle_id": f"{post.post_id}-{kind}-{v + 1}",
                     "post_id": post.post_id,
                     "vehicle_type": kind,
-                    "start": "06:00",
+                    "start": _clock(begin),
                     "end": _clock(clock + 900),
-                    "duration_s": int(clock + 900 - 6 * 3600),
+                    "duration_s": int(clock + 900 - begin),
                     "stops": stops,
                     "geometry": [[round(x, 6), round(y, 6)] for x, y in line],
                 }
             )
         dropped.append(
             {
+                "shift": "voting",
                 "tps_id": ids[-1],
                 "visit": 2,
                 "reason_id": "waktu patroli habis",
@@ -355,6 +359,8 @@ def test_roster_csv_columns_and_rows(case: Case, outputs: dict[str, Path]) -> No
     assert case.names[1] in row["officer_names"] and case.nrps[1] in row["nrp"]
     assert by_group[headers("id")["uncovered"]]["notes"] == "personel tidak cukup"
     assert any(r[12] for r in table[1:]), "patrol visits missing from the roster"
+    patrol = "; ".join(r[12] for r in table[1:])
+    assert "pemungutan suara)" in patrol and "penghitungan suara)" in patrol  # both shifts
 
 
 def test_roster_xlsx_sheet_per_polsek_ready_to_print(outputs: dict[str, Path]) -> None:

@@ -20,7 +20,6 @@ from planner.patrols import (
     _visit_labels,
     plan_patrols,
     post_problems,
-    seconds,
 )
 from planner.rules import RiskCategory, load_rules
 from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
@@ -76,7 +75,8 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, RoadCon
 
 SHORT_SHIFT = {"patrol": {"shift_end": "09:00", "service_min": 30, "min_gap_min": 30}}
 """Each vehicle fits three 30-minute visits before it must be back at 09:00: six
-slots for the six khusus / sangat rawan visits of Alpha, none for the others."""
+slots for the six khusus / sangat rawan visits of Alpha, none for the others
+(in the voting shift; the counting shift keeps its default hours)."""
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +97,22 @@ def test_both_vehicle_types_are_exercised(planned, short) -> None:
     assert types == {"car", "motorbike"}
 
 
+def test_both_shifts_are_planned_with_their_own_visit_counts(planned) -> None:
+    scenario, _, result = planned
+    patrol = scenario.rules.patrol
+    assert [s.name for s in patrol.planned] == ["voting", "counting"]
+    assert {r.shift for r in result.routes} == {"voting", "counting"}
+    for shift in patrol.planned:
+        need = sum(shift.visits[RiskCategory(r)] for r in scenario.tps["risk"])
+        assert result.required[shift.name] == need
+    assert patrol.shift("counting").shift_s == (13 * 3600, 24 * 3600)
+
+
 def test_routes_start_and_end_at_their_post_within_shift_and_windows(plan) -> None:
     scenario, roads, result = plan
     patrol = scenario.rules.patrol
     assert result.routes, "no patrol route at all"
-    assert len({r.vehicle_id for r in result.routes}) == len(result.routes)
+    assert len({(r.shift, r.vehicle_id) for r in result.routes}) == len(result.routes)
     post_of = dict(zip(roads.post_points.ids, range(len(roads.post_points)), strict=True))
     for route in result.routes:
         assert route.post_id == "polsek_a"
@@ -112,12 +123,11 @@ def test_routes_start_and_end_at_their_post_within_shift_and_windows(plan) -> No
             round(float(roads.post_points.lat[post]), 6),
         )
         assert route.geometry[0] == here and route.geometry[-1] == here
-        assert (
-            seconds(patrol.shift_start) <= route.start_s < route.end_s <= seconds(patrol.shift_end)
-        )
-        assert route.end_s - route.start_s <= patrol.max_route_hours * 3600
+        shift = patrol.shift(route.shift)
+        assert shift.shift_s[0] <= route.start_s < route.end_s <= shift.shift_s[1]
+        assert route.end_s - route.start_s <= shift.max_route_hours * 3600
         for stop in route.stops:
-            assert seconds(patrol.visit_start) <= stop.start_s <= seconds(patrol.visit_end)
+            assert shift.visit_s[0] <= stop.start_s <= shift.visit_s[1]
             assert stop.arrival_s <= stop.start_s
             assert stop.departure_s == stop.start_s + round(patrol.service_min * 60)
         tps_index = {t: i for i, t in enumerate(roads.tps_points.ids)}
@@ -154,20 +164,20 @@ def test_arrivals_follow_router_travel_times_over_vehicle_speed(plan) -> None:
 def test_visit_counts_and_spacing(plan) -> None:
     scenario, _, result = plan
     patrol = scenario.rules.patrol
-    starts: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    starts: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for route in result.routes:
         for stop in route.stops:
-            starts[stop.tps_id].append((stop.start_s, stop.visit))
-    dropped: dict[str, list[int]] = defaultdict(list)
+            starts[route.shift, stop.tps_id].append((stop.start_s, stop.visit))
+    dropped: dict[tuple[str, str], list[int]] = defaultdict(list)
     for d in result.dropped:
-        dropped[d.tps_id].append(d.visit)
-    for row in scenario.tps.itertuples():
-        needed = patrol.visits[RiskCategory(row.risk)]
-        done = sorted(starts[row.tps_id])
+        dropped[d.shift, d.tps_id].append(d.visit)
+    for shift, row in itertools.product(patrol.planned, scenario.tps.itertuples()):
+        needed = shift.visits[RiskCategory(row.risk)]
+        done = sorted(starts[shift.name, row.tps_id])
         assert [v for _, v in done] == list(range(1, len(done) + 1)), "visits numbered by time"
-        assert sorted(v for _, v in done) + sorted(dropped[row.tps_id]) == list(
+        assert sorted(v for _, v in done) + sorted(dropped[shift.name, row.tps_id]) == list(
             range(1, needed + 1)
-        ), row.tps_id
+        ), (shift.name, row.tps_id)
         for (a, _), (b, _) in itertools.pairwise(done):
             assert b - a >= patrol.min_gap_min * 60, f"{row.tps_id} visits too close"
 
@@ -175,12 +185,13 @@ def test_visit_counts_and_spacing(plan) -> None:
 def test_generous_shift_serves_every_visit_of_a_polsek_with_vehicles(planned) -> None:
     scenario, _, result = planned
     patrol = scenario.rules.patrol
-    served = [s for r in result.routes for s in r.stops]
     alpha = scenario.tps[scenario.tps["kecamatan"] == "Alpha"]
     assert not [d for d in result.dropped if d.kecamatan == "Alpha"]
-    assert len(served) == sum(patrol.visits[RiskCategory(r)] for r in alpha["risk"])
-    assert result.stats["polsek_a"]["status"] == "feasible"
-    assert result.stats["polsek_a"]["dropped"] == 0
+    for shift in patrol.planned:
+        served = [s for r in result.routes if r.shift == shift.name for s in r.stops]
+        assert len(served) == sum(shift.visits[RiskCategory(r)] for r in alpha["risk"])
+        assert result.stats[shift.name]["polsek_a"]["status"] == "feasible"
+        assert result.stats[shift.name]["polsek_a"]["dropped"] == 0
 
 
 def test_polsek_without_vehicles_and_kecamatan_without_polsek(planned) -> None:
@@ -191,23 +202,29 @@ def test_polsek_without_vehicles_and_kecamatan_without_polsek(planned) -> None:
     assert {s.tps_id for r in result.routes for s in r.stops} <= {
         t for t in scenario.tps["tps_id"] if t.startswith("ALPHA")
     }
-    reasons = {(d.tps_id, d.visit): (d.reason_id, d.reason_en) for d in result.dropped}
+    reasons = {(d.shift, d.tps_id, d.visit): (d.reason_id, d.reason_en) for d in result.dropped}
     assert reasons == {
-        ("BETA-DUA-001", 1): NO_VEHICLES,
-        ("BETA-DUA-001", 2): NO_VEHICLES,
-        ("GAMMA-TIGA-001", 1): NO_POLSEK,
+        (shift, tps, visit): reason
+        for shift in ("voting", "counting")
+        for tps, visit, reason in (
+            ("BETA-DUA-001", 1, NO_VEHICLES),
+            ("BETA-DUA-001", 2, NO_VEHICLES),
+            ("GAMMA-TIGA-001", 1, NO_POLSEK),
+        )
     }
-    required = sum(patrol.visits[RiskCategory(r)] for r in scenario.tps["risk"])
+    required = sum(s.visits[RiskCategory(r)] for s in patrol.planned for r in scenario.tps["risk"])
     assert result.required_visits == required  # their visits still count as required
-    assert result.coverage == pytest.approx(1 - 3 / required)
+    assert result.coverage == pytest.approx(1 - 6 / required)
 
 
 def test_short_shift_drops_the_lowest_risk_visits(short) -> None:
     scenario, _, result = short
     weight = scenario.rules.assignment.risk_weight
     risk = dict(zip(scenario.tps["tps_id"], scenario.tps["risk"], strict=True))
-    performed = [weight[RiskCategory(risk[s.tps_id])] for r in result.routes for s in r.stops]
+    voting = [r for r in result.routes if r.shift == "voting"]
+    performed = [weight[RiskCategory(risk[s.tps_id])] for r in voting for s in r.stops]
     solver_dropped = [d for d in result.dropped if d.reason_en == NO_ROUTE[1]]
+    assert {d.shift for d in solver_dropped} == {"voting"}  # counting keeps its long hours
     lost = [weight[RiskCategory(risk[d.tps_id])] for d in solver_dropped]
     assert solver_dropped and result.coverage < 1
     assert max(lost) <= min(performed), (lost, performed)
@@ -215,7 +232,7 @@ def test_short_shift_drops_the_lowest_risk_visits(short) -> None:
     assert {d.tps_id for d in solver_dropped} == {
         t for t, r in risk.items() if t.startswith("ALPHA") and r in ("rawan", "kurang_rawan")
     }
-    assert all(r.end_s <= seconds(scenario.rules.patrol.shift_end) for r in result.routes)
+    assert all(r.end_s <= 9 * 3600 for r in voting)
 
 
 def test_deterministic_mode_gives_identical_routes(planned) -> None:
@@ -233,14 +250,35 @@ def test_visit_labels_put_performed_copies_first() -> None:
 
 
 def test_single_instant_window_fits_one_visit_per_vehicle(tmp_path: Path) -> None:
-    overrides = {"patrol": {"visit_start": "07:00", "visit_end": "07:00", "min_gap_min": 30}}
+    overrides = {
+        "patrol": {
+            "visit_start": "07:00",
+            "visit_end": "07:00",
+            "min_gap_min": 30,
+            "counting": {"visits": {c.value: 0 for c in RiskCategory}},
+        }
+    }
     scenario, roads = city(tmp_path, overrides)
     result = plan_patrols(scenario, roads, workers=1)
+    assert list(result.required) == ["voting"]  # no counting visits: that shift is not planned
     served = [s for r in result.routes for s in r.stops]
-    assert all(s.start_s == seconds(scenario.rules.patrol.visit_start) for s in served)
+    assert all(s.start_s == 7 * 3600 for s in served)
     assert len(served) <= 2  # one visit per vehicle fits a single-instant window
     assert len(served) + len(result.dropped) == result.required_visits
     assert np.isclose(result.coverage, len(served) / result.required_visits)
+
+
+def test_counting_route_leaves_after_the_vehicles_voting_route_is_back(tmp_path: Path) -> None:
+    """Voting hours running to 16:00 overlap the counting shift from 13:00."""
+    overrides = {"patrol": {"shift_end": "17:00", "visit_start": "15:00", "visit_end": "16:00"}}
+    scenario, roads = city(tmp_path, overrides)
+    result = plan_patrols(scenario, roads, workers=1)
+    back = {r.vehicle_id: r.end_s for r in result.routes if r.shift == "voting"}
+    counting = [r for r in result.routes if r.shift == "counting"]
+    assert back and counting and set(back) & {r.vehicle_id for r in counting}
+    assert min(back.values()) > 15 * 3600
+    for route in counting:
+        assert route.start_s >= back.get(route.vehicle_id, 0), route.vehicle_id
 
 
 def test_benchmark_export_reads_back_as_the_single_visit_core(tmp_path: Path, planned) -> None:
@@ -256,8 +294,8 @@ def test_benchmark_export_reads_back_as_the_single_visit_core(tmp_path: Path, pl
     assert len(problem.vehicles) == 2
     assert {v.vehicle_type.speed_factor for v in problem.vehicles} == {1.0}
     patrol = scenario.rules.patrol
-    origin = seconds(patrol.shift_start)
-    window = (seconds(patrol.visit_start) - origin, seconds(patrol.visit_end) - origin)
+    voting = patrol.shift("voting")
+    window = (voting.visit_s[0] - voting.shift_s[0], voting.visit_s[1] - voting.shift_s[0])
     assert {s.windows for s in problem.stops} == {(window,)}
     assert {s.service for s in problem.stops} == {round(patrol.service_min * 60)}
     points = SnappedPoints.concat(

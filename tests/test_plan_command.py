@@ -134,7 +134,8 @@ def test_plan_prints_a_summary_and_logs_the_progress(planned: tuple[Path, Run]) 
         "Klojen [personel]: 12",
         "Klojen [waktu tempuh]: batas relaksasi Lagrange",
         "batas",
-        "Patroli polsek_klojen:",
+        "Patroli polsek_klojen (pemungutan suara):",
+        "Patroli polsek_klojen (penghitungan suara):",
         "semua aturan terpenuhi",
         "Ringkasan rencana (plan summary)",
         "Rute kawal logistik (escort routes)",
@@ -153,7 +154,7 @@ def test_plan_json_records_the_seed_every_parameter_and_no_path(
     rules = plan["scenario"]["rules"]
     assert rules["assignment"]["time_limit_s"] == 1.5 and rules["assignment"]["deterministic"]
     assert rules["assignment"]["relative_gap"] == 0.01
-    assert rules["patrol"]["solution_limit"] == 300 and rules["patrol"]["deterministic"]
+    assert rules["patrol"]["solution_limit"] == 600 and rules["patrol"]["deterministic"]
     sources = plan["scenario"]["sources"]
     assert {k: v["file"] for k, v in sources.items()} == {
         "tps": "tps.csv",

@@ -64,6 +64,35 @@ def test_every_bad_value_is_reported_at_once(tmp_path: Path) -> None:
     }
 
 
+def test_patrol_shifts_voting_then_counting_until_midnight() -> None:
+    patrol = load_rules().patrol
+    voting, counting = patrol.shifts
+    assert (voting.name, voting.shift_s, voting.visit_s) == (
+        "voting",
+        (21600, 50400),
+        (25200, 46800),
+    )
+    assert (counting.name, counting.shift_s, counting.visit_s) == (
+        "counting",
+        (13 * 3600, 24 * 3600),
+        (13 * 3600, 22 * 3600),
+    )
+    assert counting.visits[RiskCategory.SANGAT_RAWAN] == 2
+    assert patrol.planned == patrol.shifts
+    off = load_rules({"patrol": {"counting": {"visits": {c.value: 0 for c in RiskCategory}}}})
+    assert [s.name for s in off.patrol.planned] == ["voting"]
+
+
+def test_bad_patrol_shift_hours_are_named() -> None:
+    overrides = {
+        "patrol": {"counting": {"shift_end": "24:30", "visit_start": "21:00", "visit_end": "20:00"}}
+    }
+    with pytest.raises(InputError) as caught:
+        load_rules(overrides)
+    columns = {p.column for p in caught.value.problems}
+    assert columns == {"patrol.counting.shift_end", "patrol.counting.visit_start"}
+
+
 def test_missing_scenario_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         load_rules(tmp_path / "nope.toml")

@@ -8,6 +8,7 @@ import dataclasses
 import itertools
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -247,7 +248,7 @@ def test_malformed_patrols_are_named_not_a_traceback(town: tuple) -> None:
     scenario, graph, plan, _ = town
     edited = copy.deepcopy(plan)
     stop = {"tps_id": "X", "visit": 1, "arrival_s": 0, "start_s": "07:00", "departure_s": 0}
-    route = {"vehicle_id": "v", "post_id": "polsek_timur", "vehicle_type": "car"}
+    route = {"shift": "voting", "vehicle_id": "v", "post_id": "polsek_timur", "vehicle_type": "car"}
     route |= {"start_s": 0, "end_s": 0, "stops": [stop], "geometry": [[WEST, SOUTH, 0]]}
     kpis = {"required_visits": 0, "performed_visits": 0, "coverage": 1.0, "vehicles_used": 1}
     edited["patrols"] = {"routes": [route], "dropped": [], "kpis": kpis}
@@ -617,26 +618,28 @@ def malang_demo(malang_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> D
     return result.scenario, result.roads.graph, plan, folder
 
 
-def seconds_of(clock: str) -> int:
-    """Seconds after midnight of an ``HH:MM`` clock string."""
-    hours, minutes = clock.split(":")
-    return int(hours) * 3600 + int(minutes) * 60
-
-
 def patrol_rules(plan: dict[str, Any]) -> dict[str, Any]:
     """The patrol rules the plan records."""
     return plan["scenario"]["rules"]["patrol"]
 
 
-def visits_needed(plan: dict[str, Any], scenario: Scenario) -> dict[str, int]:
-    """TPS id -> the visits its risk category needs."""
-    visits = patrol_rules(plan)["visits"]
+def shift_rules(plan: dict[str, Any], shift: str) -> dict[str, Any]:
+    """The recorded rules of one patrol shift."""
+    return next(s for s in patrol_rules(plan)["shifts"] if s["name"] == shift)
+
+
+def visits_needed(plan: dict[str, Any], scenario: Scenario, shift: str) -> dict[str, int]:
+    """TPS id -> the visits its risk category needs in one shift."""
+    visits = shift_rules(plan, shift)["visits"]
     return {t: visits[r] for t, r in risk_of(scenario).items()}
 
 
-def all_stops(plan: dict[str, Any]) -> list[tuple[dict[str, Any], int, dict[str, Any]]]:
-    """Every (route, stop index, stop) of the patrols."""
-    return [(r, i, s) for r in plan["patrols"]["routes"] for i, s in enumerate(r["stops"])]
+def all_stops(
+    plan: dict[str, Any], shift: str = "voting"
+) -> list[tuple[dict[str, Any], int, dict[str, Any]]]:
+    """Every (route, stop index, stop) of the patrols of one shift."""
+    routes = [r for r in plan["patrols"]["routes"] if r["shift"] == shift]
+    return [(r, i, s) for r in routes for i, s in enumerate(r["stops"])]
 
 
 @pytest.mark.malang
@@ -667,34 +670,90 @@ def test_plan_files_recheck_the_named_pairs_against_the_roster(
 
 
 @pytest.mark.malang
-def test_patrol_stop_outside_the_visit_window(malang_demo: Demo) -> None:
+def test_malang_demo_plans_both_patrol_shifts(malang_demo: Demo) -> None:
+    _, _, plan, _ = malang_demo
+    shifts = plan["patrols"]["kpis"]["shifts"]
+    assert list(shifts) == ["voting", "counting"]
+    assert all(s["performed_visits"] > 0 for s in shifts.values())
+    assert {r["shift"] for r in plan["patrols"]["routes"]} == {"voting", "counting"}
+    assert all(
+        r["start_s"] >= 13 * 3600 for r in plan["patrols"]["routes"] if r["shift"] == "counting"
+    )
+
+
+@pytest.mark.malang
+@pytest.mark.parametrize("shift", ["voting", "counting"])
+def test_patrol_stop_outside_the_visit_window(malang_demo: Demo, shift: str) -> None:
     def change(plan: dict, scenario: Scenario) -> None:
-        need = visits_needed(plan, scenario)
-        route = next(r for r in plan["patrols"]["routes"] if need[r["stops"][-1]["tps_id"]] == 1)
-        stop = route["stops"][-1]
-        back = route["end_s"] - stop["departure_s"]
-        stop["start_s"] = seconds_of(patrol_rules(plan)["visit_end"]) + 60
-        stop["departure_s"] = stop["start_s"] + round(patrol_rules(plan)["service_min"] * 60)
-        route["end_s"] = stop["departure_s"] + back
+        """A whole route of once-visited TPS later, its last visit just after the window."""
+        need = visits_needed(plan, scenario, shift)
+        late = shift_rules(plan, shift)["visit_s"][1] + 60
+        route = next(
+            r
+            for r in plan["patrols"]["routes"]
+            if r["shift"] == shift and all(need[s["tps_id"]] == 1 for s in r["stops"])
+        )
+        delay = late - route["stops"][-1]["start_s"]
+        for stop in route["stops"]:
+            for key in ("arrival_s", "start_s", "departure_s"):
+                stop[key] += delay
+        route["start_s"] += delay
+        route["end_s"] += delay
 
     assert corrupt(malang_demo, change) == {"patrol_outside_window"}
 
 
 @pytest.mark.malang
-def test_patrol_visits_of_a_tps_too_close(malang_demo: Demo) -> None:
+def test_counting_route_leaving_before_its_voting_route_is_back(malang_demo: Demo) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        """A voting route coming back a minute after its vehicle's counting route left."""
+        routes = plan["patrols"]["routes"]
+        voting_end = shift_rules(plan, "voting")["shift_s"][1]
+        leaves = {r["vehicle_id"]: r["start_s"] for r in routes if r["shift"] == "counting"}
+        route = next(
+            r
+            for r in routes
+            if r["shift"] == "voting" and leaves.get(r["vehicle_id"], voting_end) + 60 < voting_end
+        )
+        route["end_s"] = leaves[route["vehicle_id"]] + 60  # a longer way back: allowed alone
+
+    assert corrupt(malang_demo, change) == {"patrol_vehicle_overlap"}
+
+
+@pytest.mark.malang
+def test_counting_visit_number_beyond_the_shifts_count(malang_demo: Demo) -> None:
+    def change(plan: dict, scenario: Scenario) -> None:
+        need = visits_needed(plan, scenario, "counting")
+        _, _, stop = next(s for s in all_stops(plan, "counting") if need[s[2]["tps_id"]] == 1)
+        stop["visit"] = 2
+
+    assert corrupt(malang_demo, change) == {"patrol_visit_invalid", "patrol_visit_missing"}
+
+
+@pytest.mark.malang
+def test_patrol_route_of_an_unplanned_shift(malang_demo: Demo) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        plan["patrols"]["routes"][-1]["shift"] = "night"
+
+    assert "patrol_unknown_shift" in corrupt(malang_demo, change)
+
+
+@pytest.mark.malang
+@pytest.mark.parametrize("shift", ["voting", "counting"])
+def test_patrol_visits_of_a_tps_too_close(malang_demo: Demo, shift: str) -> None:
     def change(plan: dict, _: Scenario) -> None:
         gap = round(patrol_rules(plan)["min_gap_min"] * 60)
         starts: dict[str, list[int]] = {}
-        for _, _, stop in all_stops(plan):
+        for _, _, stop in all_stops(plan, shift):
             starts.setdefault(stop["tps_id"], []).append(stop["start_s"])
-        for _, _, stop in all_stops(plan):
+        for _, _, stop in all_stops(plan, shift):
             earlier = [s for s in starts[stop["tps_id"]] if s < stop["start_s"]]
             if not earlier:
                 continue
-            shift = stop["start_s"] - (max(earlier) + gap) + 60
-            if stop["start_s"] - stop["arrival_s"] >= shift:  # it waited for the gap: wait less
-                stop["start_s"] -= shift
-                stop["departure_s"] -= shift
+            earlier_by = stop["start_s"] - (max(earlier) + gap) + 60
+            if stop["start_s"] - stop["arrival_s"] >= earlier_by:  # it waited: wait less
+                stop["start_s"] -= earlier_by
+                stop["departure_s"] -= earlier_by
                 return
         raise AssertionError("no visit waits for the gap to an earlier one")
 
@@ -725,15 +784,19 @@ def test_patrol_route_not_ending_at_its_post(malang_demo: Demo) -> None:
 
 
 @pytest.mark.malang
-def test_required_visit_neither_performed_nor_dropped(malang_demo: Demo) -> None:
+@pytest.mark.parametrize("shift", ["voting", "counting"])
+def test_required_visit_neither_performed_nor_dropped(malang_demo: Demo, shift: str) -> None:
     def change(plan: dict, scenario: Scenario) -> None:
-        need = visits_needed(plan, scenario)
-        route = next(r for r in plan["patrols"]["routes"] if len(r["stops"]) >= 3)
+        need = visits_needed(plan, scenario, shift)
+        route = next(
+            r for r in plan["patrols"]["routes"] if r["shift"] == shift and len(r["stops"]) >= 3
+        )
         stop = next(s for s in route["stops"][1:-1] if need[s["tps_id"]] == 1)
         route["stops"].remove(stop)  # the legs around it stay feasible (shortest paths)
         kpis = plan["patrols"]["kpis"]
-        kpis["performed_visits"] -= 1
-        kpis["coverage"] = round(kpis["performed_visits"] / kpis["required_visits"], 4)
+        for figures in (kpis, kpis["shifts"][shift]):
+            figures["performed_visits"] -= 1
+            figures["coverage"] = round(figures["performed_visits"] / figures["required_visits"], 4)
         plan["kpis"]["patrol_coverage"] = kpis["coverage"]
 
     assert corrupt(malang_demo, change) == {"patrol_visit_missing"}
@@ -742,9 +805,10 @@ def test_required_visit_neither_performed_nor_dropped(malang_demo: Demo) -> None
 @pytest.mark.malang
 def test_required_visit_both_performed_and_dropped(malang_demo: Demo) -> None:
     def change(plan: dict, scenario: Scenario) -> None:
-        _, _, stop = all_stops(plan)[0]
+        _, _, stop = all_stops(plan, "counting")[0]
         tps = stop["tps_id"]
         entry = {"tps_id": tps, "visit": stop["visit"], "kecamatan": kecamatan_of(scenario)[tps]}
+        entry["shift"] = "counting"
         plan["patrols"]["dropped"].append(entry | {"reason_id": "-", "reason_en": "-"})
 
     assert corrupt(malang_demo, change) == {"patrol_visit_performed_and_dropped"}
@@ -756,15 +820,21 @@ def test_more_vehicles_of_a_type_than_the_post_has(malang_demo: Demo) -> None:
     route = plan["patrols"]["routes"][0]
     post, kind = route["post_id"], route["vehicle_type"]
     used = sum(
-        r["post_id"] == post and r["vehicle_type"] == kind for r in plan["patrols"]["routes"]
+        r["post_id"] == post and r["vehicle_type"] == kind and r["shift"] == route["shift"]
+        for r in plan["patrols"]["routes"]
     )
     column = {"car": "cars", "motorbike": "motorbikes"}[kind]
     posts = scenario.posts.copy()
     posts.loc[posts["post_id"] == post, column] = used - 1
     fewer = dataclasses.replace(scenario, posts=posts)
     found = validate_plan(fewer, graph, plan)
+    per_shift = Counter(
+        r["shift"]
+        for r in plan["patrols"]["routes"]
+        if r["post_id"] == post and r["vehicle_type"] == kind
+    )
     assert codes(found) == {"patrol_too_many_vehicles"}
-    assert [v.subject for v in found] == [post]
+    assert [v.subject for v in found] == [post] * sum(n >= used for n in per_shift.values())
 
 
 @pytest.mark.malang

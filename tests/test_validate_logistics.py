@@ -226,8 +226,10 @@ def test_a_site_away_from_the_sites_table(town: Town, tmp_path: Path) -> None:
 def test_personnel_tally_counts_patrol_crews(town: Town) -> None:
     scenario, graph, plan = town
     crews = {}
-    for vehicle in plan["patrols"]["routes"]:
-        crews[vehicle["post_id"]] = crews.get(vehicle["post_id"], 0) + 2
+    vehicles = {(v["post_id"], v["vehicle_id"]) for v in plan["patrols"]["routes"]}
+    assert len(vehicles) < len(plan["patrols"]["routes"]), "vehicles drive both shifts"
+    for post, _ in vehicles:  # one crew of 2 per vehicle for the day
+        crews[post] = crews.get(post, 0) + 2
     assert crews, "the town's posts patrol"
     voting_day = {p["post_id"]: p for p in plan["logistics"]["personnel"] if p["day"] == 0}
     for post, crew in crews.items():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from planner.vrp import (
+    Metaheuristic,
     Stop,
     Vehicle,
     VehicleType,
@@ -178,15 +179,24 @@ def test_span_cost_makes_waiting_cost(span_cost: int, routes: int):
     assert check_vrp_solution(problem, moved) == []
 
 
-def test_deterministic_mode_repeats_itself():
+@pytest.mark.parametrize("metaheuristic", ["ruin_and_recreate", "iterated_local_search"])
+def test_deterministic_mode_repeats_itself(metaheuristic: Metaheuristic):
     rng = np.random.default_rng(11)
     points = [(500, 500), *map(tuple, rng.uniform(0, 1000, size=(25, 2)))]
     stops = tuple(Stop(i, service=30, demand=1) for i in range(1, 26))
     problem = VrpProblem(euclid(points), fleet(CAR, 3, 0, capacity=10), stops)
     first, second = (
-        solve_vrp(problem, time_limit_s=None, deterministic=True, seed=5, solution_limit=500)
+        solve_vrp(
+            problem,
+            time_limit_s=None,
+            deterministic=True,
+            seed=5,
+            solution_limit=500,
+            metaheuristic=metaheuristic,
+        )
         for _ in range(2)
     )
+    assert check_vrp_solution(problem, first) == []
     assert [r.visits for r in first.routes] == [r.visits for r in second.routes]
     assert first.cost == second.cost
     with pytest.raises(ValueError, match="time_limit_s=None"):
