@@ -126,16 +126,34 @@ def allocate_officers(scenario: Scenario, demand: Mapping[str, int]) -> Allocati
             if other in adjacent.get(kecamatan, set()):
                 var = model.new_int_var(0, min(need, count), f"b_{post}_{kecamatan}")
                 options[post, kecamatan] = (var, rules.borrow_penalty_neighbour)
+    polri = dict(zip(scenario.posts["post_id"].astype(str), scenario.posts["polri"], strict=True))
+    held = {  # the patrol crews each kecamatan's own posts keep back
+        k: sum(int(polri[post]) - free for post, free in supply.get(k, {}).items()) for k in deficit
+    }
     short = {k: model.new_int_var(0, need, f"short_{k}") for k, need in deficit.items()}
+    crews = {
+        k: model.new_int_var(0, min(need, held[k]), f"crews_{k}") for k, need in deficit.items()
+    }
+    most_crews = model.new_int_var(0, max(deficit.values(), default=0), "most_crews")
     for kecamatan, need in deficit.items():
         lent = [v for (_, k), (v, _) in options.items() if k == kecamatan]
-        model.add(sum(lent) + short[kecamatan] == need)
+        model.add(sum(lent) + crews[kecamatan] + short[kecamatan] == need)
+        model.add(most_crews >= crews[kecamatan])
     lenders = {post: count for post, count in polresta.items()}
     lenders.update({post: count for (_, post), count in spare.items()})
     for post, count in lenders.items():
         model.add(sum(v for (p, _), (v, _) in options.items() if p == post) <= count)
-    big = 1 + sum(pen for _, pen in options.values()) * max(1, max(deficit.values(), default=1))
-    model.minimize(big * sum(short.values()) + sum(pen * v for v, pen in options.values()))
+    # in this order: fewest TPS unguarded, fewest patrol crews on guard, those crews
+    # spread over the Polsek, least borrowing penalty
+    spread = 1 + sum(pen for _, pen in options.values()) * max(1, max(deficit.values(), default=1))
+    crew_weight = spread * (1 + sum(deficit.values()))
+    short_weight = crew_weight * (1 + sum(deficit.values()))
+    model.minimize(
+        short_weight * sum(short.values())
+        + crew_weight * sum(crews.values())
+        + spread * most_crews
+        + sum(pen * v for v, pen in options.values())
+    )
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     if _cpsat.solve(solver, model) != cp_model.OPTIMAL:
@@ -148,16 +166,12 @@ def allocate_officers(scenario: Scenario, demand: Mapping[str, int]) -> Allocati
         if lent:
             borrowings.append(Borrowing(post, kecamatan, lent, penalty))
             sources[kecamatan][post] = sources[kecamatan].get(post, 0) + lent
-    shortfall = {}
-    polri = dict(zip(scenario.posts["post_id"].astype(str), scenario.posts["polri"], strict=True))
-    for kecamatan, var in short.items():  # last resort: the kecamatan's own patrol crews
+    for kecamatan, var in crews.items():  # crews stand guard: fewer vehicles patrol
         need = solver.value(var)
         for post, free in sorted(supply.get(kecamatan, {}).items()):
-            take = min(need, int(polri[post]) - free)  # the crews held back
-            if take:
-                sources[kecamatan][post] += take
-                need -= take
-        if need:
-            shortfall[kecamatan] = need
+            take = min(need, int(polri[post]) - free)
+            sources[kecamatan][post] += take
+            need -= take
+    shortfall = {k: solver.value(v) for k, v in short.items() if solver.value(v)}
     budget = {k: sum(v.values()) for k, v in sources.items()}
     return Allocation(budget, sources, tuple(borrowings), shortfall)
