@@ -347,6 +347,17 @@ class _Model:
     n_depots: int
     travel: dict[float, np.ndarray]
     cost: dict[float, np.ndarray]
+    lookups: list[Callable[[int, int], int]]  # kept alive while OR-Tools calls them
+
+
+def _index_lookup(
+    manager: pywrapcp.RoutingIndexManager, matrix: np.ndarray
+) -> Callable[[int, int], int]:
+    """``matrix[node(i), node(j)]`` for routing indices ``i``, ``j``, read from Python lists."""
+    size = manager.GetNumberOfIndices()
+    nodes = [manager.IndexToNode(i) for i in range(size)]
+    rows = matrix[np.ix_(nodes, nodes)].tolist()
+    return lambda i, j: rows[i][j]
 
 
 def _horizon(problem: VrpProblem) -> int:
@@ -361,7 +372,15 @@ def _horizon(problem: VrpProblem) -> int:
 
 
 def _build(problem: VrpProblem) -> _Model:
-    """The routing model, with one transit matrix registered per distinct speed factor."""
+    """The routing model; per distinct speed factor, a registered arc-cost matrix and a time lookup.
+
+    The time dimension's transits (travel plus service) come from a Python
+    lookup, not a registered matrix: OR-Tools 9.15 copies a dimension's transit
+    evaluator on every route check (``PathCumulFilter::FillDimensionValues``
+    passes it by value), and a registered matrix is copied whole. With the
+    lookup the search takes 1.6-1.8 times the steps a second on the 280-visit
+    patrol files and 20 times on 600 visits, for the same routes.
+    """
     depots = sorted({n for v in problem.vehicles for n in (v.start, v.end)})
     depot_of = {node: k for k, node in enumerate(depots)}
     location = np.array(depots + [s.node for s in problem.stops], dtype=np.int64)
@@ -380,6 +399,7 @@ def _build(problem: VrpProblem) -> _Model:
     cost: dict[float, np.ndarray] = {}
     time_eval: dict[float, int] = {}
     cost_eval: dict[float, int] = {}
+    lookups: list[Callable[[int, int], int]] = []
     for v in problem.vehicles:
         factor = v.vehicle_type.speed_factor
         if factor in travel:
@@ -388,12 +408,8 @@ def _build(problem: VrpProblem) -> _Model:
         cost[factor] = travel[factor] if distance is None else distance
         cost_eval[factor] = routing.RegisterTransitMatrix(cost[factor].tolist())
         if timed:
-            same = distance is None and not service.any()
-            time_eval[factor] = (
-                cost_eval[factor]
-                if same
-                else routing.RegisterTransitMatrix((travel[factor] + service[:, None]).tolist())
-            )
+            lookups.append(_index_lookup(manager, travel[factor] + service[:, None]))
+            time_eval[factor] = routing.RegisterTransitCallback(lookups[-1])
     for k, v in enumerate(problem.vehicles):
         routing.SetArcCostEvaluatorOfVehicle(cost_eval[v.vehicle_type.speed_factor], k)
         routing.SetFixedCostOfVehicle(v.fixed_cost, k)
@@ -408,7 +424,7 @@ def _build(problem: VrpProblem) -> _Model:
             "time",
         )
         time_dim = routing.GetDimensionOrDie("time")
-    model = _Model(problem, manager, routing, time_dim, len(depots), travel, cost)
+    model = _Model(problem, manager, routing, time_dim, len(depots), travel, cost, lookups)
     if time_dim is not None:
         _add_time_limits(model, time_dim, horizon)
     _add_capacities(model)

@@ -15,6 +15,7 @@ from planner.vrp import (
     VehicleType,
     VrpProblem,
     VrpSolution,
+    _build,
     depart_just_in_time,
     fleet,
     solve_vrp,
@@ -377,3 +378,21 @@ def test_checker_catches_corruption(solved, corrupt):
 def test_bad_problems_are_rejected(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_time_lookup_reads_travel_plus_service_at_every_routing_index():
+    """The time dimension's lookup (used instead of a registered matrix) matches the matrices."""
+    travel = euclid([(0, 0), (3, 4), (6, 8), (9, 0)])
+    stops = (Stop(1, service=7), Stop(2, service=5), Stop(3, windows=((0, 50),)))
+    vehicles = (Vehicle(0, 0, CAR), Vehicle(3, 0, MOTOR), Vehicle(0, 3, MOTOR))
+    model = _build(VrpProblem(travel, vehicles, stops))
+    assert len(model.lookups) == 2  # one per speed factor
+    manager, routing = model.manager, model.routing
+    service = [0, 0] + [s.service for s in stops]  # routing nodes: depots 0 and 3, then stops
+    location = [0, 3] + [s.node for s in stops]
+    for lookup, vehicle_type in zip(model.lookups, (CAR, MOTOR), strict=True):
+        matrix = VrpProblem(travel, vehicles, stops).travel_matrix(vehicle_type)
+        for i in range(routing.Size() + routing.vehicles()):
+            for j in range(routing.Size() + routing.vehicles()):
+                a, b = manager.IndexToNode(i), manager.IndexToNode(j)
+                assert lookup(i, j) == matrix[location[a], location[b]] + service[a]
