@@ -268,11 +268,16 @@ def _solve(
             seed=seed,
             deterministic=True,
             solution_limit=patrol.solution_limit,
+            metaheuristic=patrol.search,
             log_progress=say,
         )
     else:
         solution = solve_vrp(
-            problem.problem, seed=seed, time_limit_s=patrol.time_limit_s, log_progress=say
+            problem.problem,
+            seed=seed,
+            time_limit_s=patrol.time_limit_s,
+            metaheuristic=patrol.search,
+            log_progress=say,
         )
     stats = solution.stats
     report(

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from planner._data import data_path
 from planner._errors import InputError, ProblemLog
+from planner.vrp import Metaheuristic
 
 
 class RiskCategory(StrEnum):
@@ -100,6 +101,8 @@ class PatrolRules:
     car_speed_factor: float
     motorbike_speed_factor: float
     drop_penalty_s: int
+    search: Metaheuristic
+    """The improvement search of :func:`planner.vrp.solve_vrp` (``metaheuristic``)."""
     solution_limit: int
     time_limit_s: float
     deterministic: bool
@@ -364,6 +367,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             car_speed_factor=reader.number("patrol.car_speed_factor", positive=True),
             motorbike_speed_factor=reader.number("patrol.motorbike_speed_factor", positive=True),
             drop_penalty_s=reader.integer("patrol.drop_penalty_s", 1),
+            search=reader.choice("patrol.search", get_args(Metaheuristic)),  # type: ignore[arg-type]
             solution_limit=reader.integer("patrol.solution_limit", 1),
             time_limit_s=reader.number("patrol.time_limit_s", positive=True),
             deterministic=bool(reader.get("patrol.deterministic", True)),

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from planner import patrols
 from planner.patrols import (
     NO_POLSEK,
     NO_ROUTE,
@@ -241,6 +242,23 @@ def test_deterministic_mode_gives_identical_routes(planned) -> None:
     assert again.routes == first.routes
     assert again.dropped == first.dropped
     assert again.required_visits == first.required_visits
+
+
+def test_guided_local_search_rule_reaches_the_solver(
+    tmp_path: Path, planned, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searches = []
+
+    def spy(problem, **kwargs):
+        searches.append(kwargs["metaheuristic"])
+        return solve_vrp(problem, **kwargs)
+
+    monkeypatch.setattr(patrols, "solve_vrp", spy)
+    scenario, roads = city(tmp_path, {"patrol": {"search": "guided_local_search"}})
+    guided = plan_patrols(scenario, roads, workers=1)  # each solution re-checked inside
+    assert searches and set(searches) == {"guided_local_search"}
+    _, _, default = planned
+    assert guided.required == default.required and guided.dropped == default.dropped
 
 
 def test_visit_labels_put_performed_copies_first() -> None:

@@ -151,3 +151,14 @@ def test_bad_logistics_windows_and_dates_are_named() -> None:
     }
     (overlap,) = [p for p in caught.value.problems if p.column == "logistics.legs"]
     assert "warehouse_ppk" in overlap.text_en and "ppk_warehouse" in overlap.text_en
+
+
+def test_patrol_search_is_one_of_the_routing_searches() -> None:
+    assert load_rules().patrol.search == "ruin_and_recreate"
+    assert load_rules({"patrol": {"search": "guided_local_search"}}).patrol.search == (
+        "guided_local_search"
+    )
+    with pytest.raises(InputError) as caught:
+        load_rules({"patrol": {"search": "tebak"}})
+    (problem,) = caught.value.problems
+    assert problem.column == "patrol.search" and "guided_local_search" in problem.text_en
