@@ -51,18 +51,22 @@ dimension; about the same with 3 or 10 removed visits, 10 instead of 15
 vehicles, no load dimension, no slack, a tighter horizon or no finalizers;
 fewer with full propagation 202, parallel cheapest insertion 215, local
 cheapest cost insertion 61), so a bigger ruin costs nothing per step. Strings
-of up to 15, 15 removed (the default; OR-Tools caps a string at the average
-route length, so on X and Solomon only the number of strings grows): 1.003,
-1.013, 1.008, 1.013, 1.015 (per Polsek, median of the 5 runs: 1.003, 1.026,
-1.013, 1.045, 1.001), with X-n200 1.08%, X-n101 0.36%, C101 0.00%, R101 0.90%,
-RC101 1.10% over BKS at 60 s. Worse or no better: annealing from a fraction of
-the first solution's mean arc (1.0 of it 1.028, 0.5 of it 1.021), linear
-cooling from 300 (1.017, 1.026), from 150 (1.021) or 600 (1.024), linear with a
-random-walk ruin mixed in (1.024), strings of up to 6 with 6 removed (1.040),
-10 of 15 (1.021), 10 of 20 (1.032), 12 of 12 (1.030, 1.030), 15 of 10 (1.013,
-1.017), 20 of 20 (1.029); with 15 of 15: annealing from 150 (1.032) or 500
-(1.011), linear cooling (1.017), a close-routes ruin mixed in (1.012), no load
-dimension (1.009, 1.012); a 1 s greedy descent on the best plan (1.024); a
+of up to 15, 15 removed (OR-Tools caps a string at the average route length, so
+on X and Solomon only the number of strings grows): 1.003, 1.013, 1.008, 1.013,
+1.015 (per Polsek, median of the 5 runs: 1.003, 1.026, 1.013, 1.045, 1.001),
+with X-n200 1.08%, X-n101 0.36%, C101 0.00%, R101 0.90%, RC101 1.10% over BKS
+at 60 s; with the time lookup of ``planner.vrp._build`` 1.022, 1.023, 1.013,
+1.020. Not adopted: in the planner's own deterministic runs (600 solutions of
+the whole Pilkada voting-shift problem) it travelled 0.1-2.7% more on all five
+Polsek (Sukun 16,561 s against 16,139, Kedungkandang 25,072 against 24,420),
+and at 1,500 solutions still 0.0-3.8% more. Worse or no better: annealing from
+a fraction of the first solution's mean arc (1.0 of it 1.028, 0.5 of it 1.021),
+linear cooling from 300 (1.017, 1.026), from 150 (1.021) or 600 (1.024), linear
+with a random-walk ruin mixed in (1.024), strings of up to 6 with 6 removed
+(1.040), 10 of 15 (1.021), 10 of 20 (1.032), 12 of 12 (1.030, 1.030), 15 of 10
+(1.013, 1.017), 20 of 20 (1.029); with 15 of 15: annealing from 150 (1.032) or
+500 (1.011), linear cooling (1.017), a close-routes ruin mixed in (1.012), no
+load dimension (1.009, 1.012); a 1 s greedy descent on the best plan (1.024); a
 local search after each repair with relocate, exchange, cross, 2-opt and or-opt
 only (1.022; with a tenth of the neighbours 1.135, 3 steps/s).
 """

@@ -57,16 +57,13 @@ DETERMINISTIC_SOLUTION_LIMIT = 2000
 """Solutions a deterministic run explores by default."""
 
 # Both iterated local searches perturb by ruin and recreate: string removals
-# (SISR, Christiaens and Vanden Berghe 2020) repaired by local cheapest
-# insertion. "iterated_local_search" removes about 10 visits and runs a full
-# local search on every repaired plan, keeping it only when better;
-# "ruin_and_recreate" skips that local search, as SISR does (many cheap steps
-# instead of few polished ones), removes about 15 visits in strings of up to 15
-# (OR-Tools caps a string at the average route length: patrol routes of about
-# 30 visits take the long ones) and accepts a worse plan by simulated
-# annealing, the temperature cooling from 300 to 1 as the search uses up its
-# solution or time limit. Tuned on CVRPLIB X and the Kota Malang patrols (see
-# benchmarks/bench_vrp.py).
+# (SISR, Christiaens and Vanden Berghe 2020) of about 10 visits, repaired by
+# local cheapest insertion. "iterated_local_search" runs a full local search on
+# every repaired plan and keeps it only when better; "ruin_and_recreate" skips
+# that local search, as SISR does (many cheap steps instead of few polished
+# ones), and accepts a worse plan by simulated annealing, the temperature
+# cooling from 300 to 1 as the search uses up its solution or time limit. Tuned
+# on CVRPLIB X and the Kota Malang patrols (see benchmarks/bench_vrp.py).
 _ILS_PARAMETERS = """
 iterated_local_search_parameters {
   ruin_recreate_parameters {
@@ -78,11 +75,6 @@ iterated_local_search_parameters {
 """
 _RUIN_AND_RECREATE_PARAMETERS = """
 iterated_local_search_parameters {
-  ruin_recreate_parameters {
-    ruin_strategies {
-      sisr { max_removed_sequence_size: 15 avg_num_removed_visits: 15 bypass_factor: 0.01 }
-    }
-  }
   improve_perturbed_solution: false
   reference_solution_acceptance_strategy {
     simulated_annealing { initial_temperature: 300 final_temperature: 1 }
@@ -540,8 +532,9 @@ def _search_parameters(
     except AttributeError:
         raise ValueError(f"unknown first_solution strategy {first_solution!r}") from None
     if metaheuristic in ("iterated_local_search", "ruin_and_recreate"):
-        iterated = metaheuristic == "iterated_local_search"
-        text_format.Merge(_ILS_PARAMETERS if iterated else _RUIN_AND_RECREATE_PARAMETERS, params)
+        text_format.Merge(_ILS_PARAMETERS, params)
+        if metaheuristic == "ruin_and_recreate":
+            text_format.Merge(_RUIN_AND_RECREATE_PARAMETERS, params)
         params.use_iterated_local_search = True
         local = "GREEDY_DESCENT"
     elif metaheuristic in get_args(Metaheuristic):
