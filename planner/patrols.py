@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -262,23 +263,14 @@ def _solve(
         if throttle.due():
             report(f"{name}: solusi ke-{found}{limit}, biaya terbaik {cost:,} ({seconds:.0f} s)")
 
-    if deterministic:
-        solution = solve_vrp(
-            problem.problem,
-            seed=seed,
-            deterministic=True,
-            solution_limit=patrol.solution_limit,
-            metaheuristic=patrol.search,
-            log_progress=say,
-        )
-    else:
-        solution = solve_vrp(
-            problem.problem,
-            seed=seed,
-            time_limit_s=patrol.time_limit_s,
-            metaheuristic=patrol.search,
-            log_progress=say,
-        )
+    limits: dict[str, Any] = (
+        {"deterministic": True, "solution_limit": patrol.solution_limit}
+        if deterministic
+        else {"time_limit_s": patrol.time_limit_s}
+    )
+    solution = solve_vrp(
+        problem.problem, seed=seed, metaheuristic=patrol.search, log_progress=say, **limits
+    )
     stats = solution.stats
     report(
         f"{name}: {len(problem.problem.stops) - len(solution.dropped)} dari "

@@ -261,6 +261,14 @@ def test_guided_local_search_rule_reaches_the_solver(
     assert guided.required == default.required and guided.dropped == default.dropped
 
 
+def test_wall_clock_mode_plans_the_same_visits(tmp_path: Path, planned) -> None:
+    scenario, roads = city(tmp_path, {"patrol": {"time_limit_s": 0.5}})
+    timed = plan_patrols(scenario, roads, deterministic=False, workers=1)  # re-checked inside
+    _, _, default = planned
+    assert timed.routes and timed.required == default.required
+    assert timed.dropped == default.dropped
+
+
 def test_visit_labels_put_performed_copies_first() -> None:
     problem = SimpleNamespace(stop_tps=("A", "A", "A", "B", "B"))
     solution = SimpleNamespace(dropped=(0, 3))  # the solver kept A#2, A#3 and B#2
