@@ -76,6 +76,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -189,15 +190,15 @@ def probe_fleet(path: Path, seed: int, most_spare: int = 3) -> Instance:
 
 
 def solve_ours(
-    problem: VrpProblem, args: argparse.Namespace, time_limit_s: float | None = None
+    problem: VrpProblem, args: argparse.Namespace, time_limit_s: float | None, seed: int
 ) -> tuple[VrpSolution, float]:
-    """Our routing core with the command line's budget (or ``time_limit_s``) and search
-    settings, and its wall time."""
+    """Our routing core with the command line's search settings, for ``time_limit_s``
+    (default the command line's budget), and its wall time."""
     clock = time.perf_counter()
     solution = solve_vrp(
         problem,
         time_limit_s=time_limit_s or args.time_limit,
-        seed=args.seed,
+        seed=seed,
         first_solution=args.first_solution,
         metaheuristic=args.metaheuristic,
     )
@@ -242,12 +243,45 @@ def solve_with_pyvrp(instance: Instance, time_limit_s: float, seed: int) -> floa
     return result.cost() / instance.scale
 
 
+def run_one(path: Path, seed: int, args: argparse.Namespace) -> tuple[str, float]:
+    """Solve one instance with one seed, print its row; (instance name, gap %)."""
+    clock = time.perf_counter()
+    if path.suffix == ".txt" or args.spare_vehicles is not None:
+        instance = load_instance(path, args.spare_vehicles or 0)
+    else:
+        instance = probe_fleet(path, seed)
+    probe_s = time.perf_counter() - clock
+    problem = instance.problem
+    if not math.isclose(instance.bks, instance.bks_recomputed, abs_tol=0.05):
+        print(
+            f"warning: {instance.name} BKS {instance.bks} re-costs to "
+            f"{instance.bks_recomputed} with this matrix",
+            file=sys.stderr,
+        )
+    solution, wall = solve_ours(problem, args, args.time_limit - probe_s, seed)
+    wall += probe_s
+    ours = solution.cost / instance.scale
+    valid = "yes" if not check_vrp_solution(problem, solution) else "NO"
+    gap = 100 * (ours - instance.bks) / instance.bks
+    row = f"{instance.name:<12} {seed:>4} {ours:>10.1f} {instance.bks:>10.1f} {gap:>7.2f}"
+    used = sum(1 for r in solution.routes if r.visits)
+    row += f" {wall:>7.1f} {f'{used}/{len(problem.vehicles)}':>7} {valid:>5}"
+    if args.pyvrp:
+        theirs = solve_with_pyvrp(instance, args.time_limit, seed)
+        their_gap = 100 * (theirs - instance.bks) / instance.bks
+        row += f" {theirs:>10.1f} {their_gap:>7.2f} {ours / theirs:>10.4f}"
+    print(row, flush=True)
+    return instance.name, gap
+
+
 def main(argv: list[str] | None = None) -> int:
     """Solve each instance and print one table row per instance."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instances", nargs="*", type=Path, default=DEFAULT_INSTANCES)
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solver run")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed", type=int, nargs="+", default=[0], help="solver seeds, one run each"
+    )
     parser.add_argument("--first-solution", default=FIRST_SOLUTION)
     parser.add_argument("--metaheuristic", default=METAHEURISTIC)
     parser.add_argument(
@@ -259,36 +293,18 @@ def main(argv: list[str] | None = None) -> int:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average before: {load} ({os.cpu_count()} cores); one solver at a time")
     print(f"ours: {args.first_solution} + {args.metaheuristic}; {args.time_limit:g} s per run")
-    header = f"{'instance':<12} {'ours':>10} {'BKS':>10} {'gap %':>7} {'time s':>7} {'routes':>7}"
-    header += f" {'valid':>5}"
+    header = f"{'instance':<12} {'seed':>4} {'ours':>10} {'BKS':>10} {'gap %':>7} {'time s':>7}"
+    header += f" {'routes':>7} {'valid':>5}"
     print(header + (f" {'PyVRP':>10} {'gap %':>7} {'ours/PyVRP':>10}" if args.pyvrp else ""))
+    gaps: dict[str, list[float]] = {}
     for path in args.instances:
-        clock = time.perf_counter()
-        if path.suffix == ".txt" or args.spare_vehicles is not None:
-            instance = load_instance(path, args.spare_vehicles or 0)
-        else:
-            instance = probe_fleet(path, args.seed)
-        probe_s = time.perf_counter() - clock
-        problem = instance.problem
-        if not math.isclose(instance.bks, instance.bks_recomputed, abs_tol=0.05):
-            print(
-                f"warning: {instance.name} BKS {instance.bks} re-costs to "
-                f"{instance.bks_recomputed} with this matrix",
-                file=sys.stderr,
-            )
-        solution, wall = solve_ours(problem, args, args.time_limit - probe_s)
-        wall += probe_s
-        ours = solution.cost / instance.scale
-        valid = "yes" if not check_vrp_solution(problem, solution) else "NO"
-        gap = 100 * (ours - instance.bks) / instance.bks
-        row = f"{instance.name:<12} {ours:>10.1f} {instance.bks:>10.1f} {gap:>7.2f}"
-        used = sum(1 for r in solution.routes if r.visits)
-        row += f" {wall:>7.1f} {f'{used}/{len(problem.vehicles)}':>7} {valid:>5}"
-        if args.pyvrp:
-            theirs = solve_with_pyvrp(instance, args.time_limit, args.seed)
-            their_gap = 100 * (theirs - instance.bks) / instance.bks
-            row += f" {theirs:>10.1f} {their_gap:>7.2f} {ours / theirs:>10.4f}"
-        print(row, flush=True)
+        for seed in args.seed:
+            name, gap = run_one(path, seed, args)
+            gaps.setdefault(name, []).append(gap)
+    if len(args.seed) > 1:
+        for name, values in gaps.items():
+            listed = ", ".join(f"{g:.2f}" for g in values)
+            print(f"{name}: median gap {statistics.median(values):.2f}% over seeds ({listed})")
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

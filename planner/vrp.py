@@ -335,7 +335,9 @@ class _Model:
     """An OR-Tools routing model built from a :class:`VrpProblem`, with lookup tables.
 
     Routing nodes are the depots (matrix nodes where vehicles start or end) then
-    the stops; ``travel`` and ``cost`` are routing-node matrices per speed factor.
+    the stops in ``order`` (``order[p]`` is the stop at position ``p``, and
+    ``position`` its inverse); ``travel`` and ``cost`` are routing-node matrices
+    per speed factor.
     ``time`` is None when nothing in the problem depends on the clock (plain CVRP):
     the search then runs without a time dimension and visits never wait.
     """
@@ -345,6 +347,8 @@ class _Model:
     routing: pywrapcp.RoutingModel
     time: pywrapcp.RoutingDimension | None
     n_depots: int
+    order: tuple[int, ...]
+    position: tuple[int, ...]
     travel: dict[float, np.ndarray]
     cost: dict[float, np.ndarray]
     lookups: list[Callable[[int, int], int]]  # kept alive while OR-Tools calls them
@@ -371,7 +375,18 @@ def _horizon(problem: VrpProblem) -> int:
     return max([*bounds, unconstrained, 1])
 
 
-def _build(problem: VrpProblem) -> _Model:
+def _stop_order(count: int, seed: int) -> tuple[int, ...]:
+    """The order of the stops among the routing nodes: as given for seed 0, else shuffled.
+
+    OR-Tools 9.15's iterated local search draws from a generator with a fixed
+    seed, so the order of the nodes is what a seed can vary.
+    """
+    if seed == 0:
+        return tuple(range(count))
+    return tuple(int(k) for k in np.random.default_rng(seed).permutation(count))
+
+
+def _build(problem: VrpProblem, seed: int = 0) -> _Model:
     """The routing model; per distinct speed factor, a registered arc-cost matrix and a time lookup.
 
     The time dimension's transits (travel plus service) come from a Python
@@ -383,8 +398,10 @@ def _build(problem: VrpProblem) -> _Model:
     """
     depots = sorted({n for v in problem.vehicles for n in (v.start, v.end)})
     depot_of = {node: k for k, node in enumerate(depots)}
-    location = np.array(depots + [s.node for s in problem.stops], dtype=np.int64)
-    service = np.array([0] * len(depots) + [s.service for s in problem.stops], dtype=np.int64)
+    order = _stop_order(len(problem.stops), seed)
+    stops = [problem.stops[k] for k in order]
+    location = np.array(depots + [s.node for s in stops], dtype=np.int64)
+    service = np.array([0] * len(depots) + [s.service for s in stops], dtype=np.int64)
     manager = pywrapcp.RoutingIndexManager(
         len(location),
         len(problem.vehicles),
@@ -424,7 +441,10 @@ def _build(problem: VrpProblem) -> _Model:
             "time",
         )
         time_dim = routing.GetDimensionOrDie("time")
-    model = _Model(problem, manager, routing, time_dim, len(depots), travel, cost, lookups)
+    position = tuple(np.argsort(order).tolist())
+    model = _Model(
+        problem, manager, routing, time_dim, len(depots), order, position, travel, cost, lookups
+    )
     if time_dim is not None:
         _add_time_limits(model, time_dim, horizon)
     _add_capacities(model)
@@ -478,7 +498,7 @@ def _add_time_limits(model: _Model, time_dim: pywrapcp.RoutingDimension, horizon
 def _add_capacities(model: _Model) -> None:
     """A load dimension when any stop has a demand or any vehicle a capacity."""
     problem, routing = model.problem, model.routing
-    demands = [0] * model.n_depots + [s.demand for s in problem.stops]
+    demands = [0] * model.n_depots + [problem.stops[k].demand for k in model.order]
     if not any(demands) and all(v.capacity is None for v in problem.vehicles):
         return
     unlimited = sum(d for d in demands if d > 0)
@@ -513,7 +533,7 @@ def _add_pairs(model: _Model) -> None:
 
 def _index(model: _Model, stop: int) -> int:
     """The routing variable index of one stop."""
-    return model.manager.NodeToIndex(model.n_depots + stop)
+    return model.manager.NodeToIndex(model.n_depots + model.position[stop])
 
 
 def _search_parameters(
@@ -575,15 +595,18 @@ def solve_vrp(
     only after ``solution_limit`` solutions (default
     :data:`DETERMINISTIC_SOLUTION_LIMIT`) and never on wall time, so the same
     inputs give the same routes on any machine; ``time_limit_s`` must then be None.
-    ``seed`` reseeds the constraint solver's generator (randomised operators);
-    OR-Tools 9.15's iterated local search draws from its own fixed-seed generator.
+    ``seed`` orders the stops among OR-Tools' nodes (as given for 0, shuffled
+    otherwise; OR-Tools 9.15's iterated local search draws from a generator with
+    a fixed seed, and the node order steers it) and reseeds the constraint
+    solver's generator (randomised operators). Each seed is a different sample
+    of the search: the same seed always gives the same routes.
     ``first_solution`` names an OR-Tools ``FirstSolutionStrategy``;
     ``metaheuristic`` picks the improvement search.
     """
     params = _search_parameters(
         time_limit_s, deterministic, solution_limit, first_solution, metaheuristic
     )
-    model = _build(problem)
+    model = _build(problem, seed)
     routing = model.routing
     routing.solver().ReSeed(seed)
     clock = time.perf_counter()
@@ -642,7 +665,7 @@ def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:
             previous = node
             if routing.IsEnd(index):
                 break
-            stop = node - model.n_depots
+            stop = model.order[node - model.n_depots]
             begin = clock(index, arrival)
             departure = begin + problem.stops[stop].service
             load += problem.stops[stop].demand

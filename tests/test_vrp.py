@@ -206,6 +206,29 @@ def test_deterministic_mode_repeats_itself(metaheuristic: Metaheuristic):
         solve_vrp(problem)
 
 
+def test_each_seed_is_its_own_repeatable_search():
+    """Seeds order the stops among OR-Tools' nodes: every seed's plan is valid and repeats,
+    and different seeds explore differently."""
+    rng = np.random.default_rng(3)
+    points = [(500, 500), *map(tuple, rng.uniform(0, 1000, size=(40, 2)))]
+    stops = [Stop(i, windows=((0, 4000),), service=30, demand=1) for i in range(1, 37)]
+    stops += [Stop(37, service=30, demand=2), Stop(38, service=30, demand=-2)]  # a pair
+    stops += [Stop(39, service=30, group="twice", min_gap=600) for _ in range(2)]
+    problem = VrpProblem(
+        euclid(points), fleet(CAR, 4, 0, capacity=12), tuple(stops), pairs=((36, 37),)
+    )
+    plans = {}
+    for seed in (0, 1, 2, 3):
+        runs = [
+            solve_vrp(problem, seed=seed, deterministic=True, solution_limit=150) for _ in range(2)
+        ]
+        assert check_vrp_solution(problem, runs[0]) == []
+        assert runs[0].status == "feasible"
+        assert runs[0].routes == runs[1].routes
+        plans[seed] = tuple(tuple(v.stop for v in r.visits) for r in runs[0].routes)
+    assert len(set(plans.values())) > 1
+
+
 def pickup_delivery(capacity: int) -> VrpProblem:
     """Two loads picked up at a shared site (node 1) and carried to nodes 2 and 3."""
     points = [(0, 0), (1000, 0), (2000, 0), (2000, 500)]
@@ -380,16 +403,20 @@ def test_bad_problems_are_rejected(build, message):
         build()
 
 
-def test_time_lookup_reads_travel_plus_service_at_every_routing_index():
+@pytest.mark.parametrize("seed", [0, 4])
+def test_time_lookup_reads_travel_plus_service_at_every_routing_index(seed: int):
     """The time dimension's lookup (used instead of a registered matrix) matches the matrices."""
     travel = euclid([(0, 0), (3, 4), (6, 8), (9, 0)])
     stops = (Stop(1, service=7), Stop(2, service=5), Stop(3, windows=((0, 50),)))
     vehicles = (Vehicle(0, 0, CAR), Vehicle(3, 0, MOTOR), Vehicle(0, 3, MOTOR))
-    model = _build(VrpProblem(travel, vehicles, stops))
+    model = _build(VrpProblem(travel, vehicles, stops), seed)
     assert len(model.lookups) == 2  # one per speed factor
+    assert sorted(model.order) == [0, 1, 2]
+    assert [model.order[p] for p in model.position] == [0, 1, 2]
     manager, routing = model.manager, model.routing
-    service = [0, 0] + [s.service for s in stops]  # routing nodes: depots 0 and 3, then stops
-    location = [0, 3] + [s.node for s in stops]
+    ordered = [stops[k] for k in model.order]  # routing nodes: depots 0 and 3, then stops
+    service = [0, 0] + [s.service for s in ordered]
+    location = [0, 3] + [s.node for s in ordered]
     for lookup, vehicle_type in zip(model.lookups, (CAR, MOTOR), strict=True):
         matrix = VrpProblem(travel, vehicles, stops).travel_matrix(vehicle_type)
         for i in range(routing.Size() + routing.vehicles()):
