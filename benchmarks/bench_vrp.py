@@ -69,6 +69,26 @@ with a random-walk ruin mixed in (1.024), strings of up to 6 with 6 removed
 load dimension (1.009, 1.012); a 1 s greedy descent on the best plan (1.024); a
 local search after each repair with relocate, exchange, cross, 2-opt and or-opt
 only (1.022; with a tenth of the neighbours 1.135, 3 steps/s).
+
+Seeds (``--seed 0 1 2`` here, ``--solver-seeds`` in ``bench_patrols``): OR-Tools
+9.15's iterated local search draws from a generator with a fixed seed, so
+``solve_vrp`` varies the order of the stops among OR-Tools' nodes instead (seed
+0 keeps the given order). At a fixed 7,000 solutions (about 20 s) five orders
+per Polsek spread widely (ours/PyVRP's 20 s cost): Blimbing 1.002-1.022,
+Kedungkandang 1.009-1.035, Klojen 1.014-1.040, Lowokwaru 1.018-1.046, Sukun
+1.002-1.027, mean 1.023; a single run says little about a setting. Lowokwaru
+and Kedungkandang are packing problems: PyVRP's routes hold up to 37 visits,
+and 37 visits of 10 minutes fill the six voting hours with no time left to
+travel, so only co-located TPS fit such a route. PyVRP crosses infeasible plans
+(time warp, penalised); OR-Tools' search never leaves feasible ones. Tried on
+the same budget and orders, none better: the best of four runs of 1,750
+solutions (expected mean 1.021 over eight orders); random insertion order in
+the repair (mean 1.025 over three orders); soft visit windows (late service
+allowed up to 15-30 minutes at 2-20 per second late, the best plan on time
+kept) 1.05-1.08 on Kedungkandang and Lowokwaru, because local cheapest
+insertion ranks positions by arc cost alone and so fills routes with lateness;
+drop penalties with ``all_nodes_performed`` best-solution acceptance, which
+changes nothing while a free vehicle can take any visit.
 """
 
 from __future__ import annotations

@@ -375,15 +375,31 @@ def _horizon(problem: VrpProblem) -> int:
     return max([*bounds, unconstrained, 1])
 
 
-def _stop_order(count: int, seed: int) -> tuple[int, ...]:
+def _stop_order(problem: VrpProblem, seed: int) -> tuple[int, ...]:
     """The order of the stops among the routing nodes: as given for seed 0, else shuffled.
 
     OR-Tools 9.15's iterated local search draws from a generator with a fixed
-    seed, so the order of the nodes is what a seed can vary.
+    seed, so the order of the nodes is what a seed can vary. The copies of a
+    visit (a group) and the two stops of a pair stay together in their given
+    order: the repair inserts removed stops in node order when they tie, and a
+    later copy placed before an earlier one can crowd it out (twice the dropped
+    visits on the Pemilu counting shift).
     """
     if seed == 0:
-        return tuple(range(count))
-    return tuple(int(k) for k in np.random.default_rng(seed).permutation(count))
+        return tuple(range(len(problem.stops)))
+    pair_of = {k: pickup for pickup, delivery in problem.pairs for k in (pickup, delivery)}
+    units: dict[Hashable, list[int]] = {}
+    for k, stop in enumerate(problem.stops):
+        if k in pair_of:
+            key: Hashable = ("pair", pair_of[k])
+        elif stop.group is not None:
+            key = ("group", stop.group)
+        else:
+            key = ("stop", k)
+        units.setdefault(key, []).append(k)
+    members = list(units.values())
+    shuffled = np.random.default_rng(seed).permutation(len(members))
+    return tuple(k for i in shuffled for k in members[i])
 
 
 def _build(problem: VrpProblem, seed: int = 0) -> _Model:
@@ -398,7 +414,7 @@ def _build(problem: VrpProblem, seed: int = 0) -> _Model:
     """
     depots = sorted({n for v in problem.vehicles for n in (v.start, v.end)})
     depot_of = {node: k for k, node in enumerate(depots)}
-    order = _stop_order(len(problem.stops), seed)
+    order = _stop_order(problem, seed)
     stops = [problem.stops[k] for k in order]
     location = np.array(depots + [s.node for s in stops], dtype=np.int64)
     service = np.array([0] * len(depots) + [s.service for s in stops], dtype=np.int64)

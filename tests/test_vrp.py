@@ -16,6 +16,7 @@ from planner.vrp import (
     VrpProblem,
     VrpSolution,
     _build,
+    _stop_order,
     depart_just_in_time,
     fleet,
     solve_vrp,
@@ -227,6 +228,20 @@ def test_each_seed_is_its_own_repeatable_search():
         assert runs[0].routes == runs[1].routes
         plans[seed] = tuple(tuple(v.stop for v in r.visits) for r in runs[0].routes)
     assert len(set(plans.values())) > 1
+
+
+def test_seeded_order_keeps_copies_and_pairs_together_in_their_order():
+    group = {"group": "twice", "min_gap": 5}
+    stops = (Stop(1), Stop(2, **group), Stop(3), Stop(2, **group), Stop(4, demand=1))
+    stops += (Stop(5, demand=-1), Stop(6))
+    problem = VrpProblem(np.zeros((7, 7), dtype=np.int64), (Vehicle(0, 0),), stops, pairs=((4, 5),))
+    assert _stop_order(problem, 0) == tuple(range(7))
+    orders = {_stop_order(problem, seed) for seed in range(1, 20)}
+    assert len(orders) > 1
+    for order in orders:
+        assert sorted(order) == list(range(7))
+        assert order.index(3) == order.index(1) + 1  # the copies of one visit
+        assert order.index(5) == order.index(4) + 1  # pickup, then its delivery
 
 
 def pickup_delivery(capacity: int) -> VrpProblem:
