@@ -2,7 +2,7 @@
 
 Run from the repository root (needs ``pip install vrplib``, and ``pyvrp`` for ``--pyvrp``)::
 
-    python -m benchmarks.bench_vrp [INSTANCE ...] [--time-limit 60] [--pyvrp]
+    python -m benchmarks.bench_vrp [INSTANCE ...] [--time-limit 60] [--seed 0 1 2] [--pyvrp]
 
 Instances are read with ``vrplib``: ``.txt`` files as Solomon VRPTW, others as
 VRPLIB CVRP; the best-known solution (BKS) is the ``.sol`` file beside each.
