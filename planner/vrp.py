@@ -381,9 +381,8 @@ def _stop_order(problem: VrpProblem, seed: int) -> tuple[int, ...]:
     OR-Tools 9.15's iterated local search draws from a generator with a fixed
     seed, so the order of the nodes is what a seed can vary. The copies of a
     visit (a group) and the two stops of a pair stay together in their given
-    order: the repair inserts removed stops in node order when they tie, and a
-    later copy placed before an earlier one can crowd it out (twice the dropped
-    visits on the Pemilu counting shift).
+    order: shuffled apart, the Pemilu counting shift dropped twice the visits
+    (Kedungkandang 90 against 45, Sukun 50 against 19, 600 solutions).
     """
     if seed == 0:
         return tuple(range(len(problem.stops)))
