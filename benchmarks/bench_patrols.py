@@ -14,13 +14,17 @@ from typing import Any
 import numpy as np
 import vrplib
 
-from benchmarks.bench_vrp import Instance, solve_ours, solve_with_pyvrp
+from benchmarks.bench_vrp import (
+    Instance,
+    add_search_arguments,
+    describe_search,
+    solve_ours,
+    solve_with_pyvrp,
+)
 from planner.patrols import post_problems
 from planner.scenario import RoadContext, Scenario
 from planner.snap import SnappedPoints
 from planner.vrp import (
-    FIRST_SOLUTION,
-    METAHEURISTIC,
     Stop,
     VehicleType,
     VrpProblem,
@@ -226,14 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export-dir", type=Path, help="where the VRPLIB files go (default: tmp)")
     parser.add_argument("--polsek", nargs="+", help="only these Polsek (post ids)")
     parser.add_argument("--time-limit", type=float, default=20.0, help="seconds per solver run")
-    parser.add_argument("--first-solution", default=FIRST_SOLUTION)
-    parser.add_argument("--metaheuristic", default=METAHEURISTIC)
+    add_search_arguments(parser)
     parser.add_argument("--no-pyvrp", action="store_true", help="only our solver")
     args = parser.parse_args(argv)
     paths = args.instance or demo_instances(args)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average before: {load} ({os.cpu_count()} cores); one solver at a time")
-    print(f"ours: {args.first_solution} + {args.metaheuristic}; {args.time_limit:g} s per run")
+    print(describe_search(args))
     print(HEADER, flush=True)
     ratios: dict[str, list[float]] = {}
     all_feasible = True

@@ -38,6 +38,8 @@ import numpy as np
 from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
+from planner._route_pool import RoutePool, recombinable
+
 Objective = Literal["travel_time", "distance"]
 Status = Literal["feasible", "infeasible", "no_solution"]
 Metaheuristic = Literal[
@@ -55,6 +57,8 @@ FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
 METAHEURISTIC: Metaheuristic = "ruin_and_recreate"
 DETERMINISTIC_SOLUTION_LIMIT = 2000
 """Solutions a deterministic run explores by default."""
+RECOMBINATION_SHARE = 0.1
+"""Share of a time-limited solve kept for recombining the routes it found (see solve_vrp)."""
 
 # Both iterated local searches perturb by ruin and recreate: string removals
 # (SISR, Christiaens and Vanden Berghe 2020) of about 10 visits, repaired by
@@ -602,6 +606,7 @@ def solve_vrp(
     first_solution: str = FIRST_SOLUTION,
     metaheuristic: Metaheuristic = METAHEURISTIC,
     log_progress: ProgressCallback | None = None,
+    recombine: bool = True,
 ) -> VrpSolution:
     """Solve ``problem`` with OR-Tools routing and return the best plan found.
 
@@ -617,29 +622,50 @@ def solve_vrp(
     of the search: the same seed always gives the same routes.
     ``first_solution`` names an OR-Tools ``FirstSolutionStrategy``;
     ``metaheuristic`` picks the improvement search.
+
+    A time-limited solve with ``recombine`` (and no visit copies spaced across
+    routes) pools the routes of the good solutions the search finds and spends
+    the last :data:`RECOMBINATION_SHARE` of its time picking the cheapest plan
+    made of them (a set-partitioning MIP, :mod:`planner._route_pool`).
+    Deterministic solves skip it: the MIP's work has no bound but wall time.
     """
+    timed = time_limit_s is not None and time_limit_s > 0
+    pool_share = RECOMBINATION_SHARE if recombine and timed and recombinable(problem) else 0.0
     params = _search_parameters(
-        time_limit_s, deterministic, solution_limit, first_solution, metaheuristic
+        time_limit_s and time_limit_s * (1 - pool_share),
+        deterministic,
+        solution_limit,
+        first_solution,
+        metaheuristic,
     )
     model = _build(problem, seed)
     routing = model.routing
     routing.solver().ReSeed(seed)
+    pool = RoutePool(model) if pool_share else None
     clock = time.perf_counter()
     found = 0
 
     def on_solution() -> None:
         nonlocal found
         found += 1
+        if pool is not None:
+            pool.record()
         if log_progress is not None:
-            log_progress(found, routing.CostVar().Value(), time.perf_counter() - clock)
+            log_progress(found, routing.CostVar().Min(), time.perf_counter() - clock)
 
     routing.AddAtSolutionCallback(on_solution)
     if params.use_iterated_local_search:
         assignment = routing.SolveWithIteratedLocalSearch(params)
     else:
         assignment = routing.SolveWithParameters(params)
+    search_wall = time.perf_counter() - clock
+    timed_out = params.HasField("time_limit") and (
+        search_wall >= 0.99 * params.time_limit.ToMilliseconds() / 1000
+    )
+    if pool is not None and assignment is not None:
+        assert time_limit_s is not None  # a pool only on time-limited solves
+        assignment = _recombine(model, pool, assignment, clock + 0.99 * time_limit_s)
     wall = time.perf_counter() - clock
-    timed_out = time_limit_s is not None and wall >= 0.99 * time_limit_s
     stats = SolveStats(
         solver_status=routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()),
         objective=assignment.ObjectiveValue() if assignment else 0,
@@ -652,6 +678,32 @@ def solve_vrp(
         mandatory = tuple(k for k in every if problem.stops[k].drop_penalty is None)
         return VrpSolution("no_solution", (), every, mandatory, 0, 0, 0, stats)
     return _read_solution(model, assignment, stats)
+
+
+def _recombine(model: _Model, pool: RoutePool, assignment, deadline: float):
+    """The assignment of the pool's cheapest plan, or ``assignment`` when none beats it."""
+    routing = model.routing
+    incumbent = []
+    for k in range(len(model.problem.vehicles)):
+        route, index = [], assignment.Value(routing.NextVar(routing.Start(k)))
+        while not routing.IsEnd(index):
+            route.append(index)
+            index = assignment.Value(routing.NextVar(index))
+        incumbent.append(route)
+    plan = pool.best_plan(incumbent, deadline)
+    if plan is None:
+        return assignment
+    combined = routing.solver().Assignment()
+    if not routing.RoutesToAssignment(plan, True, True, combined):
+        return assignment
+    # a fresh solve of one solution: the routes' times and costs under new limits
+    # (the search's own time limit is spent, and restoring would hit it)
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.solution_limit = 1
+    combined = routing.SolveFromAssignmentWithParameters(combined, params)
+    if combined is None or combined.ObjectiveValue() >= assignment.ObjectiveValue():
+        return assignment
+    return combined
 
 
 def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:

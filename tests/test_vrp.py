@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from ortools.constraint_solver import pywrapcp
 
+from planner._route_pool import RoutePool, recombinable
 from planner.vrp import (
     Metaheuristic,
     Stop,
@@ -16,6 +19,9 @@ from planner.vrp import (
     VrpProblem,
     VrpSolution,
     _build,
+    _index,
+    _read_solution,
+    _recombine,
     _stop_order,
     depart_just_in_time,
     fleet,
@@ -72,16 +78,20 @@ def test_one_vehicle_matches_brute_force(seed: int):
     assert solve(problem).cost == brute_force(problem)
 
 
-def test_capacities_match_brute_force():
+def six_loads() -> VrpProblem:
+    """Six stops with demands 6, 6, 4, 4, 3, 5 for three trucks of capacity 10."""
     rng = np.random.default_rng(7)
     points = [(500, 500), *map(tuple, rng.uniform(0, 1000, size=(6, 2)))]
-    demands = [6, 6, 4, 4, 3, 5]
-    stops = tuple(Stop(i + 1, demand=q) for i, q in enumerate(demands))
-    problem = VrpProblem(euclid(points), fleet(CAR, 3, 0, capacity=10), stops)
+    stops = tuple(Stop(i + 1, demand=q) for i, q in enumerate([6, 6, 4, 4, 3, 5]))
+    return VrpProblem(euclid(points), fleet(CAR, 3, 0, capacity=10), stops)
+
+
+def test_capacities_match_brute_force():
+    problem = six_loads()
     solution = solve(problem)
     assert solution.cost == brute_force(problem)
     assert all(r.load <= 10 for r in solution.routes)
-    assert sum(r.load for r in solution.routes) == sum(demands)
+    assert sum(r.load for r in solution.routes) == sum(s.demand for s in problem.stops)
 
 
 def test_time_windows_force_the_far_stop_first():
@@ -438,3 +448,69 @@ def test_time_lookup_reads_travel_plus_service_at_every_routing_index(seed: int)
             for j in range(routing.Size() + routing.vehicles()):
                 a, b = manager.IndexToNode(i), manager.IndexToNode(j)
                 assert lookup(i, j) == matrix[location[a], location[b]] + service[a]
+
+
+def test_recombination_restores_the_cheapest_plan_in_the_pool():
+    problem = six_loads()
+    best = solve(problem)
+    model = _build(problem)
+    routing, pool = model.routing, RoutePool(model)
+    routing.AddAtSolutionCallback(pool.record)
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.solution_limit = 1
+    routing.CloseModelWithParameters(params)
+    poor = [[_index(model, k) for k in route] for route in ([2, 0], [3, 1], [5, 4])]
+    start = routing.solver().Assignment()
+    assert routing.RoutesToAssignment(poor, True, True, start)
+    incumbent = routing.SolveFromAssignmentWithParameters(start, params)
+    assert len(pool.routes) == 3  # the callback pooled the poor plan's routes
+    for route in best.routes:
+        if route.visits:
+            pool.routes[0, tuple(_index(model, v.stop) for v in route.visits)] = route.cost
+    combined = _recombine(model, pool, incumbent, time.perf_counter() + 30)
+    solution = _read_solution(model, combined, best.stats)
+    assert solution.cost == best.cost < incumbent.ObjectiveValue()
+    assert check_vrp_solution(problem, solution) == []
+    assert _recombine(model, pool, combined, time.perf_counter() + 30) is combined  # nothing better
+
+
+def test_pooled_plan_respects_vehicle_kinds_and_drop_penalties():
+    stops = (Stop(1), Stop(2), Stop(3, drop_penalty=30))
+    problem = VrpProblem(
+        euclid([(0, 0), (9, 0), (0, 9), (9, 9)]), (Vehicle(0, 0, CAR), Vehicle(0, 0, MOTOR)), stops
+    )
+    model = _build(problem)
+    pool = RoutePool(model)
+    car, motor = pool.kind_of
+    a, b, c = (_index(model, k) for k in range(3))
+    pool.routes = {
+        (car, (a, b)): 100,  # the incumbent: 100 + 50
+        (motor, (c,)): 50,
+        (motor, (a,)): 10,  # the one motorbike takes a or b, not both
+        (motor, (b,)): 10,
+        (car, (b,)): 40,  # with (motor, (a,)): 50, plus 30 for dropping c
+        (car, (a, b, c)): 75,  # the best
+        (car, (a, b, c, c)): 0,  # never valid: c at most once
+    }
+    assert pool.best_plan([[a, b], [c]], time.perf_counter() + 30) == [[a, b, c], []]
+    assert pool.best_plan([[a, b, c], []], time.perf_counter() + 30) is None  # already the best
+
+
+def test_recombination_only_when_routes_are_independent():
+    copies = (Stop(1, group="tps", min_gap=600), Stop(1, group="tps", min_gap=600), Stop(2))
+    problem = VrpProblem(euclid([(0, 0), (9, 0), (0, 9)]), fleet(CAR, 2, 0), copies)
+    assert not recombinable(problem)
+    assert recombinable(replace(problem, stops=copies[1:]))
+    assert recombinable(replace(problem, stops=tuple(replace(s, min_gap=0) for s in copies)))
+
+
+def test_time_limited_solve_with_span_costs_recombines_to_the_known_plan():
+    points = [(0, 0), (300, 0), (0, 400)]
+    stops = (Stop(1, windows=((0, 5_000),), service=60), Stop(2, windows=((20_000, 30_000),)))
+    vehicle = Vehicle(0, 0, shift=(0, 40_000), fixed_cost=1_000, span_cost=1)
+    problem = VrpProblem(euclid(points), (vehicle, vehicle), stops)
+    progress: list[tuple[int, int, float]] = []
+    solution = solve_vrp(problem, time_limit_s=1, log_progress=lambda *p: progress.append(p))
+    assert check_vrp_solution(problem, solution) == []
+    assert solution.cost == 2 * 1_000 + (600 + 660) + (800 + 800)  # as test_span_cost_makes_...
+    assert progress and progress[-1][1] <= progress[0][1]  # repairs leave times (cost) open
