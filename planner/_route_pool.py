@@ -104,8 +104,9 @@ class RoutePool:
         when no plan in the pool beats it, or when it misses a mandatory stop.
         """
         stops = self.model.problem.stops
+        start = {(self.kind_of[k], tuple(route)) for k, route in enumerate(incumbent) if route}
         solver = pywraplp.Solver.CreateSolver("SCIP")
-        if solver is None:
+        if solver is None or not start <= self.routes.keys():
             return None
         chosen = {key: solver.BoolVar("") for key in self.routes}
         serving: dict[int, list[pywraplp.Variable]] = {}
@@ -130,9 +131,6 @@ class RoutePool:
         for key, x in chosen.items():
             objective.SetCoefficient(x, value[key])
         objective.SetMinimization()
-        start = {(self.kind_of[k], tuple(route)) for k, route in enumerate(incumbent) if route}
-        if not start <= self.routes.keys():
-            return None
         solver.SetHint(list(chosen.values()), [float(key in start) for key in chosen])
         solver.SetTimeLimit(max(1, round((deadline - time.perf_counter()) * 1000)))
         if solver.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
