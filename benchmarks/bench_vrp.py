@@ -351,10 +351,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average before: {load} ({os.cpu_count()} cores); one solver at a time")
-    pool = "" if args.no_recombine else " + route-pool recombination"
-    print(
-        f"ours: {args.first_solution} + {args.metaheuristic}{pool}; {args.time_limit:g} s per run"
-    )
+    print(describe_search(args))
     header = f"{'instance':<12} {'seed':>4} {'ours':>10} {'BKS':>10} {'gap %':>7} {'time s':>7}"
     header += f" {'routes':>7} {'valid':>5}"
     print(header + (f" {'PyVRP':>10} {'gap %':>7} {'ours/PyVRP':>10}" if args.pyvrp else ""))

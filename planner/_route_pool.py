@@ -18,8 +18,10 @@ import itertools
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ortools.constraint_solver.pywrapcp import Assignment, IntVar
 from ortools.linear_solver import pywraplp
 
 if TYPE_CHECKING:
@@ -72,20 +74,30 @@ class RoutePool:
         if cost.Value() > self.best + NEAR_BEST * abs(self.best):
             return
         self.best = min(self.best, cost.Value())
-        ends = len(self.next_vars)  # routing indices from here on are route ends
-        for k, start in enumerate(self.starts):
-            visits = []
-            index = self.next_vars[start].Value()
-            while index < ends:
-                visits.append(index)
-                index = self.next_vars[index].Value()
+        for k, visits in enumerate(self._walk(IntVar.Value)):
             key = (self.kind_of[k], tuple(visits))
             if visits and key not in self.routes:
-                self.routes[key] = self._route_cost(k, visits, index)
+                self.routes[key] = self._route_cost(k, visits)
 
-    def _route_cost(self, vehicle: int, visits: list[int], end: int) -> int:
+    def routes_in(self, assignment: Assignment) -> list[list[int]]:
+        """Routes per vehicle (routing indices of the visits) of a solution's assignment."""
+        return self._walk(assignment.Value)
+
+    def _walk(self, value: Callable[[IntVar], int]) -> list[list[int]]:
+        """Routes per vehicle, reading each next variable with ``value``."""
+        ends, routes = len(self.next_vars), []  # routing indices from ``ends`` on are route ends
+        for start in self.starts:
+            route, index = [], value(self.next_vars[start])
+            while index < ends:
+                route.append(index)
+                index = value(self.next_vars[index])
+            routes.append(route)
+        return routes
+
+    def _route_cost(self, vehicle: int, visits: list[int]) -> int:
         """Arc, fixed and span cost of one route of ``vehicle`` in the current solution."""
         v = self.model.problem.vehicles[vehicle]
+        end = self.model.routing.End(vehicle)
         nodes = [self.node_of[i] for i in (self.starts[vehicle], *visits, end)]
         cost = self.cost[vehicle]
         total = sum(cost[a][b] for a, b in itertools.pairwise(nodes)) + v.fixed_cost

@@ -683,14 +683,7 @@ def solve_vrp(
 def _recombine(model: _Model, pool: RoutePool, assignment, deadline: float):
     """The assignment of the pool's cheapest plan, or ``assignment`` when none beats it."""
     routing = model.routing
-    incumbent = []
-    for k in range(len(model.problem.vehicles)):
-        route, index = [], assignment.Value(routing.NextVar(routing.Start(k)))
-        while not routing.IsEnd(index):
-            route.append(index)
-            index = assignment.Value(routing.NextVar(index))
-        incumbent.append(route)
-    plan = pool.best_plan(incumbent, deadline)
+    plan = pool.best_plan(pool.routes_in(assignment), deadline)
     if plan is None:
         return assignment
     combined = routing.solver().Assignment()
