@@ -101,7 +101,8 @@ worse at 60 s: not adopted.
 Route-pool recombination (``planner._route_pool``, on by default in time-limited
 solves; ``--no-recombine`` turns it off): the last 10% of the time goes to a
 set-partitioning MIP over the routes of the solutions within 5% of the best.
-At 60 s over seeds: RC101 median 0.99% (0.62-1.62%, 7 seeds; 2.24% without),
+At 60 s over seeds: RC101 median 0.99% (0.62-1.62%, 7 seeds; again 1.11%, 0.78-2.12%;
+2.24% without),
 R101 0.00% (0.10%), C101 0.00%, X-n101 0.00% (0.02%), X-n200 1.82% (1.43%:
 nothing found by the MIP on CVRP, 10% less search), patrols ours/PyVRP median
 1.015 (1.014). The pool costs 9% of the steps on X-n200 (706 against 774 a
