@@ -158,4 +158,4 @@ class RoutePool:
 
     def _stop(self, index: int) -> int:
         """The problem's stop index at a routing index."""
-        return self.model.order[self.node_of[index] - self.model.n_depots]
+        return self.model.stop_at(self.node_of[index])

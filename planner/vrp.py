@@ -357,6 +357,10 @@ class _Model:
     cost: dict[float, np.ndarray]
     lookups: list[Callable[[int, int], int]]  # kept alive while OR-Tools calls them
 
+    def stop_at(self, node: int) -> int:
+        """The problem's stop index at a routing node that is not a depot."""
+        return self.order[node - self.n_depots]
+
 
 def _index_lookup(
     manager: pywrapcp.RoutingIndexManager, matrix: np.ndarray
@@ -725,7 +729,7 @@ def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:
             previous = node
             if routing.IsEnd(index):
                 break
-            stop = model.order[node - model.n_depots]
+            stop = model.stop_at(node)
             begin = clock(index, arrival)
             departure = begin + problem.stops[stop].service
             load += problem.stops[stop].demand
