@@ -519,12 +519,18 @@ def _add_time_limits(model: _Model, time_dim: pywrapcp.RoutingDimension, horizon
 
 
 def _add_capacities(model: _Model) -> None:
-    """A load dimension when any stop has a demand or any vehicle a capacity."""
+    """A load dimension, unless no route could break it.
+
+    Without deliveries (negative demands) a route's load only grows, so when all
+    demands together fit every capacity the dimension would only cost search time
+    (VRPLIB files often carry a capacity with zero demands).
+    """
     problem, routing = model.problem, model.routing
     demands = [0] * model.n_depots + [problem.stops[k].demand for k in model.order]
-    if not any(demands) and all(v.capacity is None for v in problem.vehicles):
-        return
     unlimited = sum(d for d in demands if d > 0)
+    smallest = min((v.capacity for v in problem.vehicles if v.capacity is not None), default=None)
+    if min(demands) >= 0 and (smallest is None or unlimited <= smallest):
+        return
     capacities = [unlimited if v.capacity is None else v.capacity for v in problem.vehicles]
     evaluator = routing.RegisterUnaryTransitVector(demands)
     routing.AddDimensionWithVehicleCapacity(evaluator, 0, capacities, True, "load")

@@ -94,6 +94,26 @@ def test_capacities_match_brute_force():
     assert sum(r.load for r in solution.routes) == sum(s.demand for s in problem.stops)
 
 
+@pytest.mark.parametrize(
+    ("capacity", "demands", "kept"),
+    [
+        (10, [6, 6, 4, 4, 3, 5], True),  # 28 to carry, trucks of 10: it binds
+        (28, [6, 6, 4, 4, 3, 5], False),  # everything fits one truck
+        (10, [0] * 6, False),  # a capacity with nothing to carry (VRPLIB files)
+        (None, [6, 6, 4, 4, 3, 5], False),
+    ],
+)
+def test_load_dimension_only_when_a_capacity_can_bind(capacity, demands, kept):
+    base = six_loads()
+    stops = tuple(replace(s, demand=q) for s, q in zip(base.stops, demands, strict=True))
+    problem = replace(base, stops=stops, vehicles=fleet(CAR, 3, 0, capacity=capacity))
+    assert ("load" in _build(problem).routing.GetAllDimensionNames()) == kept
+    solution = solve(problem)
+    assert solution.cost == brute_force(problem)
+    if capacity is not None:
+        assert all(r.load <= capacity for r in solution.routes)
+
+
 def test_time_windows_force_the_far_stop_first():
     points = [(0, 0), (100, 0), (1000, 0)]  # the near stop may only be served late
     stops = (Stop(1, windows=((3000, 4000),), service=60), Stop(2, windows=((0, 1500),)))
