@@ -7,6 +7,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -130,11 +132,21 @@ def _sleep(seconds: float, report) -> float:
     return seconds
 
 
-def interrupt_after(seconds: float) -> threading.Timer:
-    """Send this process Ctrl-C (SIGINT) after ``seconds``, as a terminal does."""
+@contextmanager
+def interrupt_after(seconds: float) -> Iterator[None]:
+    """Send this process Ctrl-C (SIGINT) after ``seconds``, as a terminal does.
+
+    Python's own handler is put in place for the block: a shell starts
+    background jobs with SIGINT ignored, and Python then installs none.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
-    return timer
+    try:
+        yield
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_parallel_results_come_in_task_order_with_their_progress_lines() -> None:
@@ -154,12 +166,8 @@ def test_parallel_results_come_in_task_order_with_their_progress_lines() -> None
 
 def test_ctrl_c_ends_parallel_workers_at_once() -> None:
     start = time.perf_counter()
-    timer = interrupt_after(1.0)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            run_parallel(_sleep, [(60.0,), (60.0,)], workers=2)
-    finally:
-        timer.cancel()
+    with interrupt_after(1.0), pytest.raises(KeyboardInterrupt):
+        run_parallel(_sleep, [(60.0,), (60.0,)], workers=2)
     assert time.perf_counter() - start < 15, "the workers were not waited for"
 
 
@@ -174,12 +182,8 @@ def test_ctrl_c_stops_a_cp_sat_search_and_reaches_the_caller() -> None:
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 60
     start = time.perf_counter()
-    timer = interrupt_after(1.0)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            _cpsat.solve(solver, model)
-    finally:
-        timer.cancel()
+    with interrupt_after(1.0), pytest.raises(KeyboardInterrupt):
+        _cpsat.solve(solver, model)
     assert time.perf_counter() - start < 15, "CP-SAT swallowed Ctrl-C and searched on"
 
 
