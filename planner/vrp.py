@@ -65,7 +65,8 @@ RECOMBINATION_SHARE = 0.1
 # local cheapest insertion. "iterated_local_search" runs a full local search on
 # every repaired plan and keeps it only when better; "ruin_and_recreate" skips
 # that local search, as SISR does (many cheap steps instead of few polished
-# ones), and accepts a worse plan by simulated annealing, the temperature
+# ones), ruins half its steps with larger strings (up to 15, 20 visits on
+# average), and accepts a worse plan by simulated annealing, the temperature
 # cooling from 300 to 1 as the search uses up its solution or time limit. Tuned
 # on CVRPLIB X and the Kota Malang patrols (see benchmarks/bench_vrp.py).
 _ILS_PARAMETERS = """
@@ -79,6 +80,12 @@ iterated_local_search_parameters {
 """
 _RUIN_AND_RECREATE_PARAMETERS = """
 iterated_local_search_parameters {
+  ruin_recreate_parameters {
+    ruin_strategies {
+      sisr { max_removed_sequence_size: 15 avg_num_removed_visits: 20 bypass_factor: 0.01 }
+    }
+    ruin_composition_strategy: RUN_ONE_RANDOMLY
+  }
   improve_perturbed_solution: false
   reference_solution_acceptance_strategy {
     simulated_annealing { initial_temperature: 300 final_temperature: 1 }
