@@ -534,11 +534,11 @@ def _add_capacities(model: _Model) -> None:
     """
     problem, routing = model.problem, model.routing
     demands = [0] * model.n_depots + [problem.stops[k].demand for k in model.order]
-    unlimited = sum(d for d in demands if d > 0)
+    most = sum(d for d in demands if d > 0)  # no route carries more
     smallest = min((v.capacity for v in problem.vehicles if v.capacity is not None), default=None)
-    if min(demands) >= 0 and (smallest is None or unlimited <= smallest):
+    if min(demands) >= 0 and (smallest is None or most <= smallest):
         return
-    capacities = [unlimited if v.capacity is None else v.capacity for v in problem.vehicles]
+    capacities = [most if v.capacity is None else v.capacity for v in problem.vehicles]
     evaluator = routing.RegisterUnaryTransitVector(demands)
     routing.AddDimensionWithVehicleCapacity(evaluator, 0, capacities, True, "load")
 
