@@ -697,7 +697,9 @@ def solve_vrp(
     return _read_solution(model, assignment, stats)
 
 
-def _recombine(model: _Model, pool: RoutePool, assignment, deadline: float):
+def _recombine(
+    model: _Model, pool: RoutePool, assignment: pywrapcp.Assignment, deadline: float
+) -> pywrapcp.Assignment:
     """The assignment of the pool's cheapest plan, or ``assignment`` when none beats it."""
     routing = model.routing
     plan = pool.best_plan(pool.routes_in(assignment), deadline)
@@ -716,7 +718,9 @@ def _recombine(model: _Model, pool: RoutePool, assignment, deadline: float):
     return combined
 
 
-def _read_solution(model: _Model, assignment, stats: SolveStats) -> VrpSolution:
+def _read_solution(
+    model: _Model, assignment: pywrapcp.Assignment, stats: SolveStats
+) -> VrpSolution:
     """Routes, times and totals from an OR-Tools assignment."""
     problem, routing, manager = model.problem, model.routing, model.manager
 
