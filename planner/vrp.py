@@ -59,6 +59,8 @@ DETERMINISTIC_SOLUTION_LIMIT = 2000
 """Solutions a deterministic run explores by default."""
 RECOMBINATION_SHARE = 0.1
 """Share of a time-limited solve kept for recombining the routes it found (see solve_vrp)."""
+POLISH_SHARE = 0.02
+"""Most of a time-limited ruin-and-recreate solve spent on a local search of its best plan."""
 
 # Both iterated local searches perturb by ruin and recreate: string removals
 # (SISR, Christiaens and Vanden Berghe 2020) of about 10 visits, repaired by
@@ -66,9 +68,10 @@ RECOMBINATION_SHARE = 0.1
 # every repaired plan and keeps it only when better; "ruin_and_recreate" skips
 # that local search, as SISR does (many cheap steps instead of few polished
 # ones), ruins half its steps with larger strings (up to 15, 20 visits on
-# average), and accepts a worse plan by simulated annealing, the temperature
-# cooling from 300 to 1 as the search uses up its solution or time limit. Tuned
-# on CVRPLIB X and the Kota Malang patrols (see benchmarks/bench_vrp.py).
+# average), accepts a worse plan by simulated annealing, the temperature
+# cooling from 300 to 10 as the search uses up its solution or time limit, and
+# ends with one local search of its best plan (_polish). Tuned on CVRPLIB X and
+# the Kota Malang patrols (see benchmarks/bench_vrp.py).
 _ILS_PARAMETERS = """
 iterated_local_search_parameters {
   ruin_recreate_parameters {
@@ -88,7 +91,7 @@ iterated_local_search_parameters {
   }
   improve_perturbed_solution: false
   reference_solution_acceptance_strategy {
-    simulated_annealing { initial_temperature: 300 final_temperature: 1 }
+    simulated_annealing { initial_temperature: 300 final_temperature: 10 }
   }
 }
 """
@@ -640,6 +643,10 @@ def solve_vrp(
     ``first_solution`` names an OR-Tools ``FirstSolutionStrategy``;
     ``metaheuristic`` picks the improvement search.
 
+    ``ruin_and_recreate`` repairs by insertion alone, so its best plan then gets
+    a greedy descent with OR-Tools' default local search operators (at most
+    :data:`POLISH_SHARE` of a time-limited solve; to a local optimum otherwise).
+
     A time-limited solve with ``recombine`` (and no visit copies spaced across
     routes) pools the routes of the good solutions the search finds and spends
     the last :data:`RECOMBINATION_SHARE` of its time picking the cheapest plan
@@ -648,8 +655,10 @@ def solve_vrp(
     """
     timed = time_limit_s is not None and time_limit_s > 0
     pool_share = RECOMBINATION_SHARE if recombine and timed and recombinable(problem) else 0.0
+    polish = metaheuristic == "ruin_and_recreate"
+    polish_share = POLISH_SHARE if polish and timed else 0.0
     params = _search_parameters(
-        time_limit_s and time_limit_s * (1 - pool_share),
+        time_limit_s and time_limit_s * (1 - pool_share - polish_share),
         deterministic,
         solution_limit,
         first_solution,
@@ -679,6 +688,8 @@ def solve_vrp(
     timed_out = params.HasField("time_limit") and (
         search_wall >= 0.99 * params.time_limit.ToMilliseconds() / 1000
     )
+    if polish and assignment is not None:
+        assignment = _polish(model, assignment, time_limit_s and time_limit_s * polish_share)
     if pool is not None and assignment is not None:
         assert time_limit_s is not None  # a pool only on time-limited solves
         assignment = _recombine(model, pool, assignment, clock + 0.99 * time_limit_s)
@@ -695,6 +706,27 @@ def solve_vrp(
         mandatory = tuple(k for k in every if problem.stops[k].drop_penalty is None)
         return VrpSolution("no_solution", (), every, mandatory, 0, 0, 0, stats)
     return _read_solution(model, assignment, stats)
+
+
+def _polish(
+    model: _Model, assignment: pywrapcp.Assignment, time_limit_s: float | None
+) -> pywrapcp.Assignment:
+    """``assignment`` after a greedy descent with OR-Tools' default local search operators.
+
+    A plan repaired by insertions alone is seldom a local optimum of 2-opt,
+    exchange or cross moves. The descent stops at one, or at ``time_limit_s``;
+    without a time limit its result depends on the inputs alone.
+    """
+    routing = model.routing
+    best = routing.solver().Assignment(assignment)  # the next solve may reuse the one it returned
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    if time_limit_s is not None:
+        params.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
+    polished = routing.SolveFromAssignmentWithParameters(best, params)
+    if polished is None or polished.ObjectiveValue() >= best.ObjectiveValue():
+        return best
+    return polished
 
 
 def _recombine(

@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from ortools.constraint_solver import pywrapcp
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+import planner.vrp
 from planner._route_pool import RoutePool, recombinable
 from planner.vrp import (
     Metaheuristic,
@@ -235,6 +236,43 @@ def test_deterministic_mode_repeats_itself(metaheuristic: Metaheuristic):
         solve_vrp(problem, time_limit_s=5, deterministic=True)
     with pytest.raises(ValueError, match="give time_limit_s"):
         solve_vrp(problem)
+
+
+def _descent_gain(problem: VrpProblem, solution: VrpSolution) -> int:
+    """How much a greedy descent with the default operators saves from ``solution``'s routes."""
+    model = _build(problem)
+    routing = model.routing
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    routing.CloseModelWithParameters(params)
+    routes = [[_index(model, v.stop) for v in r.visits] for r in solution.routes]
+    start = routing.solver().Assignment()
+    assert routing.RoutesToAssignment(routes, True, True, start)
+    descended = routing.SolveFromAssignmentWithParameters(start, params).ObjectiveValue()
+    return solution.cost - descended
+
+
+def test_ruin_and_recreate_ends_at_a_local_optimum(monkeypatch: pytest.MonkeyPatch):
+    """Insertions alone leave moves to make; the final descent makes them all."""
+
+    def plans(polish: bool) -> list[tuple[VrpProblem, VrpSolution]]:
+        if not polish:
+            monkeypatch.setattr(planner.vrp, "_polish", lambda model, assignment, limit: assignment)
+        solved = []
+        for seed in (4, 5, 7, 9):
+            rng = np.random.default_rng(seed)
+            points = [(500, 500), *map(tuple, rng.uniform(0, 1000, size=(60, 2)))]
+            stops = tuple(Stop(i, windows=((0, 30000),), service=60) for i in range(1, 61))
+            problem = VrpProblem(euclid(points), fleet(CAR, 4, 0, shift=(0, 30000)), stops)
+            solved.append((problem, solve_vrp(problem, deterministic=True, solution_limit=300)))
+        return solved
+
+    polished = plans(polish=True)
+    assert all(check_vrp_solution(p, s) == [] for p, s in polished)
+    assert [_descent_gain(p, s) for p, s in polished] == [0, 0, 0, 0]
+    inserted = plans(polish=False)
+    assert sum(_descent_gain(p, s) for p, s in inserted) > 0
+    assert sum(s.cost for _, s in polished) < sum(s.cost for _, s in inserted)
 
 
 def test_each_seed_is_its_own_repeatable_search():
