@@ -260,8 +260,13 @@ def _solve(
     name = f"Patroli {problem.post_id} ({SHIFT_LABEL[problem.shift]})"
 
     def say(found: int, cost: int, seconds: float) -> None:
-        if throttle.due():
-            report(f"{name}: solusi ke-{found}{limit}, biaya terbaik {cost:,} ({seconds:.0f} s)")
+        if not throttle.due():
+            return
+        if deterministic and found > patrol.solution_limit:  # the search's last local search
+            step = "perbaikan akhir (final local search)"
+        else:
+            step = f"solusi ke-{found}{limit}"
+        report(f"{name}: {step}, biaya terbaik {cost:,} ({seconds:.0f} s)")
 
     limits: dict[str, Any] = (
         {"deterministic": True, "solution_limit": patrol.solution_limit}

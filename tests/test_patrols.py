@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import defaultdict
 from pathlib import Path
 from types import SimpleNamespace
@@ -242,6 +243,18 @@ def test_deterministic_mode_gives_identical_routes(planned) -> None:
     assert again.routes == first.routes
     assert again.dropped == first.dropped
     assert again.required_visits == first.required_visits
+
+
+def test_progress_counts_solutions_up_to_the_limit_then_names_the_final_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(patrols.Throttle, "due", lambda self: True)
+    scenario, roads = city(tmp_path, {"patrol": {"solution_limit": 5}})
+    said: list[str] = []
+    plan_patrols(scenario, roads, workers=1, report=lambda text, detail=False: said.append(text))
+    counts = [int(n) for text in said for n in re.findall(r"solusi ke-(\d+)/5,", text)]
+    assert counts and max(counts) <= 5
+    assert any("perbaikan akhir (final local search)" in text for text in said)
 
 
 def test_guided_local_search_rule_reaches_the_solver(
