@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner import __version__
 from planner._errors import InputError, Problem
-from planner.progress import Progress
+from planner.progress import Progress, printable
 
 if TYPE_CHECKING:
     from planner.pipeline import PlanResult
@@ -192,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             traceback.print_exc()
         print(
-            f"Galat internal (internal error): {type(exc).__name__}: {exc}\n"
+            f"Galat internal (internal error): {type(exc).__name__}: {printable(str(exc))}\n"
             + ("" if args.verbose else "Jalankan ulang dengan --verbose untuk rincian."),
             file=sys.stderr,
         )
@@ -200,11 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def print_problems(problems: Sequence[Problem]) -> None:
-    """Every problem on stderr, errors first, with a count."""
+    """Every problem on stderr, errors first, with a count (control characters escaped)."""
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     for problem in [*errors, *warnings]:
-        print(problem, file=sys.stderr)
+        print(printable(str(problem)), file=sys.stderr)
     print(f"{len(errors)} galat, {len(warnings)} peringatan (errors, warnings)", file=sys.stderr)
 
 
@@ -292,7 +292,7 @@ def run_check_command(args: argparse.Namespace, progress: Progress) -> int:
         roster_file=args.roster,
         sites_file=args.sites,
     )
-    print("\n".join(report.lines()))
+    print(printable("\n".join(report.lines())))
     if report.warnings:
         print_problems(report.warnings)
     return EXIT_OK
@@ -320,7 +320,7 @@ def run_validate_command(args: argparse.Namespace, progress: Progress) -> int:
             scenario, plan, network=args.network, data_dir=args.data_dir
         )
     for violation in violations:
-        print(violation)
+        print(printable(str(violation)))
     if violations:
         print(f"{len(violations)} pelanggaran aturan (rule violations)")
         return EXIT_VIOLATIONS

@@ -11,14 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import networkx as nx
 import pyogrio
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner import __version__
 from planner._atomic import atomic_path, write_json, write_text
+from planner.layers import PlanView, key_figures, officer_names, plan_layers, refuse_inputs
 from planner.logistics_layers import (
     SITE_LABELS,
     clock,
@@ -27,15 +30,8 @@ from planner.logistics_layers import (
     leg_label,
     stop_summary,
 )
-from planner.maps import (
-    PlanView,
-    key_figures,
-    officer_names,
-    plan_layers,
-    refuse_inputs,
-    text,
-    write_map,
-)
+from planner.map_text import text
+from planner.maps import write_map
 from planner.progress import now_wib
 from planner.scenario import Scenario
 from planner.sources import Boundaries
@@ -43,13 +39,14 @@ from planner.sources import Boundaries
 SUMMARY_FORMAT = "tps-planner/summary"
 OUTPUT_FILES = {
     "map": "map.html",
-    "map_public": "map_public.html",
+    "map_public": "publik/map_public.html",
     "roster_csv": "duty_roster.csv",
     "roster_xlsx": "duty_roster.xlsx",
     "layers_gpkg": "layers.gpkg",
     "summary": "summary.json",
 }
-"""The files :func:`write_outputs` writes by kind (besides ``layers/<layer>.geojson``)."""
+"""The files :func:`write_outputs` writes by kind (besides ``layers/<layer>.geojson``); only
+the ``publik`` folder may be shared outside the police (no names, NRP, phones or strengths)."""
 ESCORT_ROSTER_FILE = "escort_roster.csv"
 """Written besides them when the plan has logistics."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -354,6 +351,14 @@ def _as_text(value: Any) -> Any:
     return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
+def _xlsx_text(value: Any) -> Any:
+    """A workbook cell value: text exact but for the control characters a workbook cannot
+    hold (ESC and the other C0 ones but tab, newline and CR), shown escaped as ``\\x1b``."""
+    if not isinstance(value, str):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub(lambda match: ascii(match[0])[1:-1], value)
+
+
 def write_roster_xlsx(
     path: str | Path,
     rows: list[dict[str, Any]],
@@ -393,8 +398,10 @@ def _by_polsek(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
-    """A valid, unique sheet title (at most 31 characters, none of ``[]:*?/\\``)."""
-    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:28] or "Polsek"
+    """A valid, unique sheet title (at most 31 characters, none of ``[]:*?/\\``, no ``'``
+    at either end)."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", _xlsx_text(name)).strip(" '")[:28].strip(" '")
+    base = base or "Polsek"
     title, n = base, 1
     while title.lower() in used:
         n += 1
@@ -414,7 +421,7 @@ def _fill_sheet(
     columns = list(widths)
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    sheet.append([title])
+    sheet.append([_xlsx_text(title)])
     sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet.append([h[c] for c in columns])
@@ -424,7 +431,7 @@ def _fill_sheet(
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = border
     for row in rows:
-        sheet.append([row[c] for c in columns])
+        sheet.append([_xlsx_text(row[c]) for c in columns])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
@@ -499,10 +506,11 @@ def write_outputs(
     plan: Mapping[str, Any],
     boundaries: Boundaries | None = None,
     lang: str = "id",
+    roads: nx.MultiDiGraph | None = None,
 ) -> dict[str, Path]:
     """Write maps (internal, public), rosters, GIS layers and the summary into ``out_dir``.
 
-    Files: ``map.html``, ``map_public.html``, ``duty_roster.csv``, ``duty_roster.xlsx``
+    Files: ``map.html``, ``publik/map_public.html``, ``duty_roster.csv``, ``duty_roster.xlsx``
     (``roster.csv`` is the named-officer input beside a scenario), with logistics
     ``escort_roster.csv`` (its sheets are in ``duty_roster.xlsx`` too), ``layers.gpkg``,
     ``layers/<layer>.geojson`` and ``summary.json``; returned by kind: ``map``,
@@ -519,8 +527,8 @@ def write_outputs(
     }
     refuse_inputs(files.values(), scenario)
     generated = now_wib()
-    write_map(files["map"], scenario, plan, boundaries, "internal", lang, generated)
-    write_map(files["map_public"], scenario, plan, boundaries, "public", lang, generated)
+    for kind, edition in (("map", "internal"), ("map_public", "public")):
+        write_map(files[kind], scenario, plan, boundaries, edition, lang, generated, roads)
     rows = roster_rows(scenario, plan, lang)
     escorts = escort_rows(scenario, plan, lang)
     write_roster_csv(files["roster_csv"], rows, lang)

@@ -4,10 +4,15 @@ A :class:`Progress` prints ``info`` lines unless quiet, ``detail`` lines (solver
 statistics) only when verbose, and writes both to the log file it was given with
 :meth:`Progress.logging_to`. Library functions take a :class:`Report` callable
 (``Progress.report`` or anything with its signature), so they never print.
+
+Lines may carry text from the input files (names, ids, notes): control characters
+in them are shown escaped (:func:`printable`), so no input can move the cursor,
+clear the screen, colour the terminal or split a log line.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -18,6 +23,18 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 WIB = timezone(timedelta(hours=7), "WIB")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+"""C0 and C1 control characters (newline apart), DEL and the Unicode line separators."""
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character but newline shown as Python escapes it.
+
+    ESC becomes the four characters ``\\x1b``, a tab ``\\t``, a line separator
+    ``\\u2028``: for the console and the log, where an escape sequence from an input
+    file would otherwise act on the terminal or split the line.
+    """
+    return CONTROL_CHARACTERS.sub(lambda match: ascii(match[0])[1:-1], text)
 
 
 def now_wib() -> datetime:
@@ -68,7 +85,7 @@ class Progress:
         self._lock = threading.Lock()
 
     def _emit(self, text: str, console: bool) -> None:
-        line = f"[{now_wib():%H:%M:%S} WIB] {text}"
+        line = f"[{now_wib():%H:%M:%S} WIB] {printable(text)}"
         with self._lock:
             if console:
                 print(line, file=self.stream, flush=True)
@@ -93,7 +110,7 @@ class Progress:
 
     def table(self, lines: Iterable[str], stream: TextIO | None = None) -> None:
         """Lines without time stamps (a summary table): to ``stream`` unless quiet, and the log."""
-        lines = list(lines)
+        lines = [printable(line) for line in lines]
         with self._lock:
             if not self.quiet:
                 print("\n".join(lines), file=stream or sys.stdout, flush=True)

@@ -213,6 +213,16 @@ _DAY_TIME = re.compile(r"H(?:([+-])(\d{1,2}))?\s+(\d{1,2}:\d{2})")
 
 
 @dataclass(frozen=True)
+class PublicEditionRules:
+    """What the public map shows besides TPS, categories, Polsek, reserve reach and schedule."""
+
+    show_strengths: bool
+    show_timings: bool
+    show_routes: bool
+    show_guard_gaps: bool
+
+
+@dataclass(frozen=True)
 class Rules:
     """Every rule and limit the planner uses; defaults ship in ``data/defaults.toml``."""
 
@@ -233,6 +243,7 @@ class Rules:
     reserve: ReserveRules
     patrol: PatrolRules
     logistics: LogisticsRules
+    public_edition: PublicEditionRules
 
     def speed_for(self, road_class: str | None) -> float:
         """Planning speed in km/h for a road class (RBI name or OSM highway tag)."""
@@ -374,6 +385,12 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             crew={k: reader.integer(f"patrol.crew.{k}", 1) for k in PATROL_VEHICLES},
         ),
         logistics=_logistics_rules(reader),
+        public_edition=PublicEditionRules(
+            **{
+                key: bool(reader.get(f"public_edition.{key}", False))
+                for key in ("show_strengths", "show_timings", "show_routes", "show_guard_gaps")
+            }
+        ),
     )
     log.raise_if_errors()
     return rules

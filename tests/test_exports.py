@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import html
 import json
 import math
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,13 @@ from planner.exports import (
     write_roster_csv,
     write_roster_xlsx,
 )
-from planner.maps import build_map, public_plan, write_map
+from planner.layers import public_plan
+from planner.maps import build_map, write_map
 from planner.progress import WIB
 from planner.rules import load_rules
 from planner.scenario import Scenario
 from planner.sources import Boundaries
+from tests.pages import page_data
 
 XSS_SCRIPT = "<script>window.__xss=1;alert(1)</script>"
 XSS_IMG = '"><img src=x onerror="window.__xss=1;alert(1)">'
@@ -340,8 +342,9 @@ def outputs(case: Case, tmp_path_factory: pytest.TempPathFactory) -> dict[str, P
 
 def test_write_outputs_writes_every_file_without_leftovers(outputs: dict[str, Path]) -> None:
     out = outputs["map"].parent
-    expected = {"map.html", "map_public.html", "duty_roster.csv", "duty_roster.xlsx"}
+    expected = {"map.html", "publik", "duty_roster.csv", "duty_roster.xlsx"}
     assert expected | {"layers.gpkg", "summary.json", "layers"} == {p.name for p in out.iterdir()}
+    assert [p.name for p in (out / "publik").iterdir()] == ["map_public.html"]
     assert all(p.is_file() and p.stat().st_size > 0 for p in outputs.values())
     assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
 
@@ -451,23 +454,30 @@ def test_public_edition_holds_no_personnel(case: Case, outputs: dict[str, Path])
 
 
 def html_escaped(value: str) -> str:
-    """``value`` as it would appear HTML-escaped or JSON-escaped for a script."""
+    """``value`` as it would appear JSON-escaped for a script."""
     return value.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def test_map_escapes_every_input_string(case: Case, tmp_path: Path) -> None:
+def test_map_holds_input_strings_as_data_only(case: Case, tmp_path: Path) -> None:
     page = write_map(tmp_path / "m.html", case.scenario, case.plan, case.boundaries).read_text()
     for payload in (XSS_SCRIPT, XSS_IMG, XSS_ID, "<b>sintetis</b>"):
         assert payload not in page
-    # Panels are escaped HTML inside a script: "&lt;" is written "\u0026lt;" there.
-    assert html_escaped(html.escape("Uji <b>sintetis</b>")) in page
-    assert html_escaped(html.escape(f"Polsek Klojen {XSS_SCRIPT}")) in page
+    data = page_data(page)
+    assert data["panel"]["scenario"] == "Uji <b>sintetis</b>"
+    assert [data["tps"][k][n] for k, n in (("name", 0), ("name", 1), ("id", 2))] == [
+        XSS_SCRIPT,
+        XSS_IMG,
+        XSS_ID,
+    ]
+    assert f"Polsek Klojen {XSS_SCRIPT}" in data["polsek"].values()
+    assert len(re.findall(r"<script\b", page)) == 5  # Leaflet, tpsmap, the data, folium's two
 
 
 def test_english_edition(case: Case) -> None:
-    page = build_map(case.scenario, case.plan, lang="en").get_root().render()
-    assert "TPS Security Plan" in page and "Search TPS id" in page
-    assert "Rencana Pengamanan" not in page
+    data = page_data(build_map(case.scenario, case.plan, lang="en").html)
+    assert data["t"]["title"] == "TPS Security Plan" and data["lang"] == "en"
+    assert data["panel"]["sections"][0]["title"] == "Key figures"
+    assert "Rencana Pengamanan" not in json.dumps(data, ensure_ascii=False)
     with pytest.raises(ValueError, match="edition"):
         build_map(case.scenario, case.plan, edition="secret")  # type: ignore[arg-type]
 
@@ -476,8 +486,10 @@ def test_map_without_boundaries_or_patrols(case: Case, tmp_path: Path) -> None:
     plan = {k: v for k, v in case.plan.items() if k not in ("patrols", "officer_pairs")}
     files = write_outputs(tmp_path, case.scenario, plan)
     assert not any(k.startswith(("geojson_patrol", "geojson_ke")) for k in files)
-    page = files["map"].read_text()
-    assert "Rute patroli" not in page and "belum direncanakan" in page
+    data = page_data(files["map"].read_text())
+    assert "patrols" not in data and "kecamatan" not in data and data["roads"] is None
+    figures = dict(map(tuple, data["panel"]["sections"][0]["rows"]))
+    assert figures["Cakupan patroli"] == "belum direncanakan"
 
 
 def test_rosters_never_hold_formulas(case: Case, tmp_path: Path) -> None:

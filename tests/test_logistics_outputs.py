@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import json
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from planner.exports import ESCORT_COLUMNS, ESCORT_HEADERS, escort_rows, write_o
 from planner.logistics_layers import day_name, logistics_layers, stop_summary
 from planner.maps import build_map
 from tests.city import node_point, town_plan
+from tests.pages import page_data
 from tests.test_exports import XSS_IMG, html_escaped
 
 SITE_NAME = f"PPS Satu {XSS_IMG}"
@@ -67,17 +67,23 @@ def test_duty_roster_workbook_gains_an_escort_sheet_per_post(town: tuple) -> Non
         assert "Daftar kawal logistik" in sheet["A1"].value
 
 
-def test_map_has_a_hidden_layer_per_leg_and_day_and_escapes_site_names(town: tuple) -> None:
+def test_map_has_a_layer_per_leg_and_day_and_holds_site_names_as_data(town: tuple) -> None:
     scenario, plan, files = town
     page = files["map"].read_text(encoding="utf-8")
+    data = page_data(page)
     routes = logistics_layers(plan)["logistics_routes"]
-    for leg_label, day_label in set(zip(routes["leg_label"], routes["day_label"], strict=True)):
-        name = html.escape(f"Kawal logistik: {leg_label} · {day_label}")
-        assert json.dumps(name)[1:-1] in page  # layer names are written as JSON strings
-    assert XSS_IMG not in page and XSS_IMG.replace('"', '\\"') not in page
-    assert html_escaped(XSS_IMG.replace('"', '\\"')) in page  # as JSON text in a script
-    english = build_map(scenario, plan, lang="en").get_root().render()
-    assert json.dumps("Logistics escort: PPS → TPS")[1:-1] in english
+    expected = sorted(set(zip(routes["leg_label"], routes["day_label"], strict=True)))
+    assert sorted((layer["leg"], layer["day"]) for layer in data["logistics"]["layers"]) == expected
+    assert sum(len(layer["routes"]) for layer in data["logistics"]["layers"]) == len(routes)
+    assert SITE_NAME in {site["name"] for site in data["logistics"]["sites"]}
+    assert XSS_IMG not in page and html_escaped(XSS_IMG) not in page  # quotes stay escaped too
+    schedule = next(s for s in data["panel"]["sections"] if s["title"].startswith("Jadwal"))
+    assert any("PPS → TPS" in legs for _, legs in schedule["rows"])
+    public = page_data(files["map_public"].read_text(encoding="utf-8"))
+    assert public["logistics"]["layers"] == []  # routes and times stay internal
+    assert all("guard_shifts" not in site for site in public["logistics"]["sites"])
+    english = page_data(build_map(scenario, plan, lang="en").html)
+    assert english["logistics"]["layers"][0]["leg"] == "KPU warehouse → PPK"
 
 
 def test_gis_layers_and_summary_hold_the_logistics(town: tuple) -> None:

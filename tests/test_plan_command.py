@@ -28,7 +28,7 @@ pytestmark = pytest.mark.malang
 OUTPUTS = (
     "plan.json",
     "map.html",
-    "map_public.html",
+    "publik/map_public.html",
     "duty_roster.csv",
     "duty_roster.xlsx",
     "layers.gpkg",
