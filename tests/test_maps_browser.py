@@ -49,7 +49,7 @@ class LoadedMap:
 
     def count(self, layer: str) -> int:
         """Leaflet layers in one of the page's layers (0 before a lazy one is first shown)."""
-        return self.page.evaluate(f"tpsPlanner.layers[{layer!r}].getLayers().length")
+        return self.page.evaluate(f"tpsPlanner.count({layer!r})")
 
     def shown(self, layer: str) -> bool:
         """Whether the layer is on the map."""
@@ -154,10 +154,10 @@ def internal(browser: playwright_api.Browser, maps: dict[str, Path]) -> Iterator
     loaded.page.context.close()
 
 
-DRAWN = """(layer) => {  // the canvas pixel under each marker: [alpha, red, green, blue]
-    return tpsPlanner.layers[layer].getLayers().slice(0, 40).map((marker) => {
-        const r = marker._renderer, p = marker._point.subtract(r._bounds.min);
-        const scale = window.devicePixelRatio || 1;
+DRAWN = """(layer) => {  // the canvas pixel under each TPS dot: [alpha, red, green, blue]
+    const dots = tpsPlanner.layers[layer], r = dots._renderer, scale = devicePixelRatio || 1;
+    return dots._points.slice(0, 60).map((point) => {
+        const p = point.subtract(r._bounds.min);
         const px = r._ctx.getImageData(Math.round(p.x * scale), Math.round(p.y * scale), 1, 1);
         return [px.data[3], px.data[0], px.data[1], px.data[2]];
     });
@@ -213,10 +213,10 @@ def tps_on_screen(page: playwright_api.Page, tps_id: str) -> tuple[float, float]
     return tuple(
         page.evaluate(
             """(id) => {
-                const marker = tpsPlanner.layers.tps.getLayers()
-                    .find((m) => tpsPlanner.data.tps.id[m.tpsIndex] === id);
-                tpsPlanner.map.setView(marker.getLatLng(), 17, {animate: false});
-                const p = tpsPlanner.map.latLngToContainerPoint(marker.getLatLng());
+                const tps = tpsPlanner.data.tps, i = tps.id.indexOf(id);
+                const at = L.latLng(tps.lat[i], tps.lon[i]);
+                tpsPlanner.map.setView(at, 17, {animate: false});
+                const p = tpsPlanner.map.latLngToContainerPoint(at);
                 const box = tpsPlanner.map.getContainer().getBoundingClientRect();
                 return [box.x + p.x, box.y + p.y];
             }""",
@@ -370,8 +370,9 @@ def test_patrols_per_shift_distinct_colours_and_missed_visits(
         )
     dropped = {d["tps_id"] for d in case.plan["patrols"]["dropped"]}
     visited = {s["tps_id"] for r in case.plan["patrols"]["routes"] for s in r["stops"]}
-    unpatrolled = len(case.scenario.tps) - len(visited)
-    assert internal.count("missed") == len(dropped) + unpatrolled
+    unvisited = set(case.scenario.tps["tps_id"]) - visited
+    unpatrolled = len(unvisited)
+    assert internal.count("missed") == len(dropped | unvisited)
     figures = page.locator(".tpsmap-title").inner_text()
     assert "Kunjungan patroli terlewat" in figures and f"{unpatrolled}" in figures
     line = page.evaluate(
@@ -463,12 +464,8 @@ def test_logistics_layers_per_leg_and_day_made_on_demand(
     assert loaded.count("sites") == len(plan["logistics"]["sites"])
     popup = page.evaluate(
         """(name) => {
-            const site = tpsPlanner.layers.sites.getLayers()
-                .find((l) => l.getTooltip() && l.getLatLng());
-            const all = tpsPlanner.layers.sites.getLayers();
-            const mine = all.find((l) => tpsPlanner.data.logistics.sites[all.indexOf(l)].name
-                === name) || site;
-            mine.fire("click");
+            const n = tpsPlanner.data.logistics.sites.findIndex((site) => site.name === name);
+            tpsPlanner.layers.sites.getLayers()[n].fire("click");
             const node = lastPopup();
             return [node.textContent, node.querySelectorAll("img, script").length];
         }""",
@@ -527,3 +524,31 @@ def test_payload_plan_maps_show_every_text_literally(
     assert page.evaluate("window.__xss") is None
     assert loaded.clean(), (loaded.errors, loaded.dialogs, loaded.requests)
     page.context.close()
+
+
+def test_measure_tool_adds_taps_and_tps_as_points(internal: LoadedMap, case: Case) -> None:
+    page = internal.page
+    row = case.scenario.tps.iloc[30]
+    x, y = tps_on_screen(page, row["tps_id"])
+    page.locator(".tpsmap-ruler").click()
+    page.mouse.click(x - 150, y - 120)
+    page.mouse.click(x, y)  # on the TPS: a point, not its popup
+    label = page.locator(".tpsmap-measure")
+    assert re.fullmatch(r"[\d.]+ m|[\d.]+,\d\d km", label.inner_text())
+    assert page.locator(".leaflet-popup-content").count() == 0
+    metres = page.evaluate(
+        """([x, y]) => {
+            const map = tpsPlanner.map, box = map.getContainer().getBoundingClientRect();
+            const a = map.containerPointToLatLng([x - 150 - box.x, y - 120 - box.y]);
+            const b = map.containerPointToLatLng([x - box.x, y - box.y]);
+            return map.distance(a, b);
+        }""",
+        [x, y],
+    )
+    shown = label.inner_text().replace(".", "").replace(",", ".")
+    value = float(shown.split()[0]) * (1000 if shown.endswith("km") else 1)
+    assert value == pytest.approx(metres, abs=max(2.0, metres * 0.01))
+    page.locator(".tpsmap-ruler").click()
+    label.wait_for(state="detached")
+    page.mouse.click(x, y)
+    page.locator(".leaflet-popup-content", has_text=row["tps_id"]).wait_for()

@@ -9,7 +9,7 @@ var tpsMap = (function () {
   var ARROW_SPACING_PX = 110;
   var SMALL_SCREEN = "(max-width: 700px), (max-height: 520px)";
   var D, T, map, canvas, formats = {};
-  var S = {key: "", filters: [], layers: {}, markers: [], visits: null, measuring: false};
+  var S = {key: "", filters: [], layers: {}, visits: null, measuring: false};
 
   /* ---- text and numbers ---- */
   function el(tag, cls, text) {
@@ -98,6 +98,96 @@ var tpsMap = (function () {
     }
   });
 
+  /* Roads with a casing: the line drawn twice, wider in the casing colour first. */
+  var CasedLine = L.Polyline.extend({
+    _updatePath: function () {
+      var options = this.options, colour = options.color, weight = options.weight;
+      if (options.casing) {
+        options.color = options.casing;
+        options.weight = weight + 2;
+        L.Polyline.prototype._updatePath.call(this);
+        options.color = colour;
+        options.weight = weight;
+      }
+      L.Polyline.prototype._updatePath.call(this);
+    }
+  });
+
+  /* Many TPS dots as one canvas layer: drawn in a batch per look, hit-tested by distance.
+     look(i) gives a TPS' look: {key, radius, fill, fillOpacity, color, weight, dash}. */
+  var Dots = L.Path.extend({
+    options: {bubblingMouseEvents: false},
+    initialize: function (items, look, options) {
+      L.setOptions(this, options);
+      this._items = items;
+      this._shown = items;
+      this._look = look;
+      this.hit = -1;
+    },
+    show: function (test) {  // the TPS to draw: those passing test(i)
+      this._shown = this._items.filter(test);
+      return this.redraw();
+    },
+    count: function () { return this._shown.length; },
+    _project: function () {
+      var bounds = new L.Bounds(), points = [], scale = this._map.getZoom();
+      this._scale = scale >= 16 ? 1.3 : scale >= 14 ? 1 : 0.7;
+      for (var k = 0; k < this._shown.length; k++) {
+        var i = this._shown[k], p = this._map.latLngToLayerPoint([T.lat[i], T.lon[i]]);
+        points.push(p);
+        bounds.extend(p);
+      }
+      this._points = points;
+      var pad = 12 * this._scale;
+      this._pxBounds = points.length ? new L.Bounds(bounds.min.subtract([pad, pad]),
+        bounds.max.add([pad, pad])) : new L.Bounds([0, 0], [0, 0]);
+    },
+    _update: function () {},
+    _updatePath: function () {
+      var renderer = this._renderer, ctx = renderer._ctx;
+      if (!renderer._drawing) { return; }
+      var batches = {}, order = [];
+      for (var k = 0; k < this._shown.length; k++) {
+        var look = this._look(this._shown[k]);
+        if (!batches[look.key]) { batches[look.key] = {look: look, points: []}; order.push(look.key); }
+        batches[look.key].points.push(this._points[k]);
+      }
+      ctx.save();
+      order.forEach(function (key) {
+        var look = batches[key].look, radius = look.radius * this._scale;
+        ctx.beginPath();
+        batches[key].points.forEach(function (p) {
+          ctx.moveTo(p.x + radius, p.y);
+          ctx.arc(p.x, p.y, radius, 0, Math.PI * 2);
+        });
+        if (look.fill) {
+          ctx.globalAlpha = look.fillOpacity;
+          ctx.fillStyle = look.fill;
+          ctx.fill();
+        }
+        ctx.globalAlpha = 1;
+        ctx.setLineDash(look.dash || []);
+        ctx.lineWidth = look.weight;
+        ctx.strokeStyle = look.color;
+        ctx.stroke();
+      }, this);
+      ctx.restore();
+    },
+    _containsPoint: function (p) {  // the nearest dot under p becomes this.hit
+      var best = -1, nearest = Infinity, tolerance = this._clickTolerance();
+      for (var k = 0; k < this._points.length; k++) {
+        var d = p.distanceTo(this._points[k]);
+        var reach = this._look(this._shown[k]).radius * this._scale + tolerance;
+        if (d <= reach && d < nearest) {
+          best = k;
+          nearest = d;
+        }
+      }
+      this.hit = best >= 0 ? this._shown[best] : -1;
+      return best >= 0;
+    }
+  });
+
   /* ---- popups, tooltips and layers that follow the Polsek filter ---- */
   function box(title, rows) {
     var root = el("div", "tpsmap-popup");
@@ -125,6 +215,7 @@ var tpsMap = (function () {
       .openOn(map);
   }
   function onTap(layer, latlngOf, content) {  // a popup, unless the measure tool takes the tap
+    // (the layers that call this do not pass their clicks on to the map)
     layer.on("click", function (e) {
       if (S.measuring) { S.measure(latlngOf(e)); return; }
       showPopup(latlngOf(e), content(e));
@@ -165,13 +256,9 @@ var tpsMap = (function () {
     var renderer = L.canvas({pane: "tpsmapRoads", padding: 0.1});
     var group = L.layerGroup();
     D.roads.forEach(function (style) {
-      var lines = decodeAll(style.lines);
-      if (style.casing) {
-        group.addLayer(L.polyline(lines, {renderer: renderer, color: style.casing,
-          weight: style.weight + 2, interactive: false, smoothFactor: 1.5}));
-      }
-      group.addLayer(L.polyline(lines, {renderer: renderer, color: style.colour,
-        weight: style.weight, interactive: false, smoothFactor: 1.5}));
+      group.addLayer(new CasedLine(decodeAll(style.lines), {renderer: renderer,
+        color: style.colour, casing: style.casing, weight: style.weight, interactive: false,
+        smoothFactor: 1.5}));
     });
     return group;
   }
@@ -190,32 +277,38 @@ var tpsMap = (function () {
     return group;
   }
 
-  function tpsStyle(i, scale) {
-    var anchor = T.anchor && T.anchor[i], uncovered = T.uncovered && T.uncovered[i];
-    var risk = D.risks[T.risk[i]];
-    return {renderer: canvas, radius: (anchor ? 7 : 5) * scale,
-      weight: uncovered ? 2 : (anchor ? 2.5 : 1),
-      color: uncovered ? "#000" : (anchor ? "#1a1a1a" : "#fff"),
-      fillColor: uncovered ? D.colours.uncovered : risk.colour, fillOpacity: 0.92};
+  function tpsLooks() {  // the look of every TPS: risk colour, anchor ring, not covered
+    var looks = {};
+    return function (i) {
+      var anchor = T.anchor ? T.anchor[i] : 0, uncovered = T.uncovered && T.uncovered[i] ? 1 : 0;
+      var key = T.risk[i] + ":" + anchor + ":" + uncovered;
+      if (!looks[key]) {
+        looks[key] = {key: key, radius: anchor ? 7 : 5, fillOpacity: 0.92,
+          fill: uncovered ? D.colours.uncovered : D.risks[T.risk[i]].colour,
+          color: uncovered ? "#000" : (anchor ? "#1a1a1a" : "#fff"),
+          weight: uncovered ? 2 : (anchor ? 2.5 : 1)};
+      }
+      return looks[key];
+    };
   }
   function tpsLayer() {
-    var items = [];
-    for (var i = 0; i < T.id.length; i++) {
-      var marker = L.circleMarker([T.lat[i], T.lon[i]], tpsStyle(i, 1));
-      marker.tpsIndex = i;
-      S.markers.push(marker);
-      items.push([T.kec[i], marker]);
-    }
-    var group = filtered(L.featureGroup(), items);
-    onTap(group, function (e) { return e.layer.getLatLng(); },
-      function (e) { return tpsBox(e.layer.tpsIndex); });
-    var tip = L.tooltip({direction: "top", offset: [0, -6]});
-    group.on("mouseover", function (e) {
-      tip.setLatLng(e.layer.getLatLng()).setContent(el("span", null, tpsTitle(e.layer.tpsIndex)));
-      map.openTooltip(tip);
+    var dots = new Dots(T.id.map(function (_, i) { return i; }), tpsLooks(),
+      {renderer: canvas});
+    S.filters.push(function (key) { dots.show(function (i) { return !key || T.kec[i] === key; }); });
+    function at(i) { return L.latLng(T.lat[i], T.lon[i]); }
+    dots.on("click", function () {
+      if (S.measuring) { S.measure(at(dots.hit)); } else { showPopup(at(dots.hit), tpsBox(dots.hit)); }
     });
-    group.on("mouseout", function () { map.closeTooltip(tip); });
-    return group;
+    var tip = L.tooltip({direction: "top", offset: [0, -6]}), hovered = -1;
+    dots.on("mousemove", function () {
+      if (dots.hit !== hovered && dots.hit >= 0) {
+        hovered = dots.hit;
+        tip.setLatLng(at(hovered)).setContent(el("span", null, tpsTitle(hovered)));
+        map.openTooltip(tip);
+      }
+    });
+    dots.on("mouseout", function () { hovered = -1; map.closeTooltip(tip); });
+    return dots;
   }
   function patrolVisits() {  // per TPS: its planned visits, from the routes of every shift
     if (S.visits) { return S.visits; }
@@ -282,7 +375,7 @@ var tpsMap = (function () {
     return lazy(function (group) {
       filtered(group, routes.map(function (route) {
         var line = new ArrowLine(decode(route.line), L.extend({renderer: canvas,
-          color: route.colour, weight: 4, opacity: 0.85}, style));
+          color: route.colour, weight: 4, opacity: 0.85, bubblingMouseEvents: false}, style));
         onTap(line, function (e) { return e.latlng; }, function () { return content(route); });
         hoverText(line, route.name);
         return [route.kecamatan, line];
@@ -297,20 +390,21 @@ var tpsMap = (function () {
       return tpsTitle(s[0]) + (s[1] ? " · " + s[1] + "–" + s[2] : "") + " (" + t.visit + s[3] + ")";
     }));
   }
-  function missedLayer() {
-    var missed = {}, items = [];
+  function missedLayer() {  // dashed red: no patrol at all; orange: a visit was dropped
+    var missed = {}, none = {};
     D.patrols.missed.forEach(function (m) { missed[m[0]] = true; });
-    D.patrols.unpatrolled.forEach(function (i) {
-      items.push([T.kec[i], L.circleMarker([T.lat[i], T.lon[i]], {renderer: canvas, radius: 11,
-        color: D.colours.unpatrolled, weight: 2.5, dashArray: "3 3", fill: false,
-        interactive: false})]);
+    D.patrols.unpatrolled.forEach(function (i) { none[i] = true; });
+    var looks = {
+      none: {key: "none", radius: 11, color: D.colours.unpatrolled, weight: 2.5, dash: [3, 3]},
+      missed: {key: "missed", radius: 8.5, color: D.colours.missed, weight: 2.5}
+    };
+    var items = T.id.map(function (_, i) { return i; }).filter(function (i) {
+      return none[i] || missed[i];
     });
-    Object.keys(missed).forEach(function (key) {
-      var i = Number(key);
-      items.push([T.kec[i], L.circleMarker([T.lat[i], T.lon[i]], {renderer: canvas, radius: 8.5,
-        color: D.colours.missed, weight: 2.5, fill: false, interactive: false})]);
-    });
-    return filtered(L.featureGroup(), items);
+    var dots = new Dots(items, function (i) { return none[i] ? looks.none : looks.missed; },
+      {renderer: canvas, interactive: false});
+    S.filters.push(function (key) { dots.show(function (i) { return !key || T.kec[i] === key; }); });
+    return dots;
   }
 
   function reserveLayer() {
@@ -323,7 +417,7 @@ var tpsMap = (function () {
           interactive: false}));
       }
       var marker = L.circleMarker(at, {renderer: canvas, radius: 8, color: D.colours.reserve,
-        weight: 3, fillColor: "#fff", fillOpacity: 1});
+        weight: 3, fillColor: "#fff", fillOpacity: 1, bubblingMouseEvents: false});
       onTap(marker, function () { return at; }, function () {
         return box(t.staging + ": " + point.name, [[t.kind, point.kind], [t.served,
           String(point.served)], [t.longest_response, minutes(point.worst_s)],
@@ -458,15 +552,10 @@ var tpsMap = (function () {
   function applyFilter(key) {
     S.key = key;
     S.filters.forEach(function (apply) { apply(key); });
-    sizeTps();
     if (S.layers.tps && map.hasLayer(S.layers.tps)) { S.layers.tps.bringToFront(); }
   }
-  function sizeTps() {  // smaller dots when the whole city is in view
-    var zoom = map.getZoom(), scale = zoom >= 16 ? 1.3 : zoom >= 14 ? 1 : 0.7;
-    S.markers.forEach(function (marker) {
-      marker.setRadius(((T.anchor && T.anchor[marker.tpsIndex]) ? 7 : 5) * scale);
-    });
-    map.getContainer().classList.toggle("tpsmap-zoomed", zoom >= 14);
+  function labelZoom() {  // kelurahan names once streets are in view
+    map.getContainer().classList.toggle("tpsmap-zoomed", map.getZoom() >= 14);
   }
 
   function normal(text) {
@@ -710,16 +799,19 @@ var tpsMap = (function () {
       paddingBottomRight: [title.offsetWidth + 24, 12]});
     shown.forEach(function (layer) { map.addLayer(layer); });
     if (!S.base.osm || navigator.onLine === false) { S.useRoads(); }
-    map.on("zoomend", sizeTps);
+    map.on("zoomend", labelZoom);
     map.on("overlayadd", function () {
       if (map.hasLayer(layers.tps)) { layers.tps.bringToFront(); }
     });
     window.addEventListener("resize", fit);
     control.getContainer().addEventListener("mouseenter", fit);
     control.getContainer().addEventListener("click", fit);
-    sizeTps();
+    labelZoom();
     fit();
-    window.tpsPlanner = {map: map, layers: layers, data: D, base: S.base, search: function (q) {
+    window.tpsPlanner = {map: map, layers: layers, data: D, base: S.base, count: function (key) {
+      var layer = layers[key];
+      return layer.count ? layer.count() : layer.getLayers().length;
+    }, search: function (q) {
       return search(q).map(function (i) { return T.id[i]; });
     }, openTps: function (id) { openTps(T.id.indexOf(id)); }, filter: function (key) {
       S.select.value = key;
