@@ -19,10 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from planner.assignment import assign_guards
-from planner.demo import demo_rules, run_demo
-from planner.scenario import load_scenario, place_on_network
-from planner.sources import resolve_network
+from planner.demo.run import demo_rules, run_demo
+from planner.inputs.scenario import load_scenario
+from planner.roads.placement import place_on_network
+from planner.roads.sources import resolve_network
+from planner.solve.assignment import assign_guards
 
 TARGETS = {"pilkada2024": (0.01, 30.0), "pemilu2024": (0.02, 120.0)}
 

@@ -1,4 +1,4 @@
-"""Benchmark planner.coverage against spopt + CBC on the San Francisco coverage data.
+"""Benchmark planner.solve.coverage against spopt + CBC on the San Francisco coverage data.
 
 Usage: ``python benchmarks/bench_coverage.py [--repeats 5] [--data DIR]`` with planner
 installed (``pip install -e .``) or ``PYTHONPATH=.``. Needs
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.coverage import LSCP, MCLP, PCenter, PMedian
+from planner.solve.coverage import LSCP, MCLP, PCenter, PMedian
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "coverage_sf"
 TOLERANCE = 1e-6

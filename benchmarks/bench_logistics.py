@@ -42,9 +42,13 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_patrols import default_data_dir
-from planner._trips import Places
-from planner.demo import demo_rules, run_demo
-from planner.logistics import (
+from planner.demo.run import demo_rules, run_demo
+from planner.inputs.rules import FLOWS, LEG_ENDS, LEGS
+from planner.inputs.scenario import Scenario
+from planner.plan.logistics import fleet_used
+from planner.roads.sources import load_boundaries
+from planner.solve._trips import Places
+from planner.solve.logistics import (
     LogisticsPlan,
     area_of,
     escort_slots,
@@ -53,13 +57,10 @@ from planner.logistics import (
     plan_logistics,
     site_points,
 )
-from planner.logistics_doc import fleet_used
-from planner.rules import FLOWS, LEG_ENDS, LEGS
-from planner.scenario import Scenario
-from planner.sites import logistics_sites
-from planner.sources import load_boundaries
-from planner.vrp import Stop, Vehicle, VrpProblem, depart_just_in_time, solve_vrp
-from planner.vrp_check import check_vrp_solution
+from planner.solve.logistics_sites import logistics_sites
+from planner.solve.vrp import depart_just_in_time, solve_vrp
+from planner.solve.vrp_check import check_vrp_solution
+from planner.solve.vrp_problem import Stop, Vehicle, VrpProblem
 
 HEADER = (
     f"{'leg/area':<26} {'goods':>5} {'trips':>5} {'veh':>4} {'ours':>7} {'esc-h':>6} {'used':>4}"

@@ -28,10 +28,10 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, Route, sync_playwright
 
-from planner.maps import build_map
-from planner.plan import read_plan
-from planner.scenario import load_scenario, read_scenario_file
-from planner.sources import base_data_dir, load_boundaries, resolve_network
+from planner.inputs.scenario import load_scenario, read_scenario_file
+from planner.outputs.maps import build_map
+from planner.plan.files import read_plan
+from planner.roads.sources import base_data_dir, load_boundaries, resolve_network
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -31,11 +31,11 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from planner.network import load_network
-from planner.routing import RoadRouter
-from planner.rules import load_rules
+from planner.inputs.rules import load_rules
+from planner.roads.network import load_network
+from planner.roads.routing import RoadRouter
+from planner.roads.snap import EdgeIndex, SnappedPoints
 from planner.settings import DATA_DIR_VARIABLE
-from planner.snap import EdgeIndex, SnappedPoints
 
 ROAD_FILE = "roads_rbi25k.geojson"
 POINTS = 2_452

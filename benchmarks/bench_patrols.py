@@ -1,4 +1,4 @@
-"""Benchmark OR-Tools (planner.vrp) against PyVRP on Kota Malang patrol instances, as VRPLIB."""
+"""Benchmark the routing core (planner.solve.vrp) against PyVRP on Kota Malang patrol files."""
 
 from __future__ import annotations
 
@@ -21,16 +21,12 @@ from benchmarks.bench_vrp import (
     solve_ours,
     solve_with_pyvrp,
 )
-from planner.patrols import post_problems
-from planner.scenario import RoadContext, Scenario
-from planner.snap import SnappedPoints
-from planner.vrp import (
-    Stop,
-    VehicleType,
-    VrpProblem,
-    fleet,
-)
-from planner.vrp_check import check_vrp_solution
+from planner.inputs.scenario import Scenario
+from planner.roads.placement import RoadContext
+from planner.roads.snap import SnappedPoints
+from planner.solve.patrols import post_problems
+from planner.solve.vrp_check import check_vrp_solution
+from planner.solve.vrp_problem import Stop, VehicleType, VrpProblem, fleet
 
 NOTES = """\
 Run from the repository root (needs `pip install vrplib pyvrp`):
@@ -201,7 +197,7 @@ def measure(
 
 def demo_instances(args: argparse.Namespace) -> list[Path]:
     """Build the demo scenario and export its Polsek instances; the written paths."""
-    from planner.demo import demo_rules, run_demo
+    from planner.demo.run import demo_rules, run_demo
 
     seed = args.seed if args.seed is not None else int(demo_rules()[2]["demo"]["seed"])
     with tempfile.TemporaryDirectory() as out:

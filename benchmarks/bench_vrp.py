@@ -1,4 +1,4 @@
-"""Benchmark the routing core (planner.vrp) on CVRPLIB and Solomon instances against their BKS.
+"""Benchmark the routing core (planner.solve.vrp) on CVRPLIB and Solomon files against the BKS.
 
 Run from the repository root (needs ``pip install vrplib``, and ``pyvrp`` for ``--pyvrp``)::
 
@@ -55,7 +55,7 @@ of up to 15, 15 removed (OR-Tools caps a string at the average route length, so
 on X and Solomon only the number of strings grows): 1.003, 1.013, 1.008, 1.013,
 1.015 (per Polsek, median of the 5 runs: 1.003, 1.026, 1.013, 1.045, 1.001),
 with X-n200 1.08%, X-n101 0.36%, C101 0.00%, R101 0.90%, RC101 1.10% over BKS
-at 60 s; with the time lookup of ``planner.vrp._build`` 1.022, 1.023, 1.013,
+at 60 s; with the time lookup of ``planner.solve.vrp._build`` 1.022, 1.023, 1.013,
 1.020. Not adopted: in the planner's own deterministic runs (600 solutions of
 the whole Pilkada voting-shift problem) it travelled 0.1-2.7% more on all five
 Polsek (Sukun 16,561 s against 16,139, Kedungkandang 25,072 against 24,420),
@@ -98,7 +98,7 @@ for long searches only (time-limited, or over 3,000 solutions) gave in
 runs, while X-n200 (1.72, 1.38, 2.53%) and RC101 (2.18, 2.82, 2.24%) came out
 worse at 60 s: not adopted.
 
-Route-pool recombination (``planner._route_pool``, on by default in time-limited
+Route-pool recombination (``planner.solve._route_pool``, on by default in time-limited
 solves; ``--no-recombine`` turns it off): the last 10% of the time goes to a
 set-partitioning MIP over the routes of the solutions within 5% of the best.
 At 60 s over seeds: RC101 median 0.99% (0.62-1.62%, 7 seeds; again 1.11%, 0.78-2.12%;
@@ -131,7 +131,7 @@ much from the longer budget, and on the tightly packed Lowokwaru (7 routes of
 31-37 visits in both) the ratio stays at 1.022-1.033.
 
 Adopted since: a final greedy descent of ruin and recreate's best plan with
-OR-Tools' default operators (``planner.vrp._polish``, at most 2% of a timed
+OR-Tools' default operators (``planner.solve.vrp._polish``, at most 2% of a timed
 solve, before the route-pool MIP), and annealing down to 10 instead of 1 (the
 search explores to the end, the descent polishes). Ruin and recreate never runs
 a local search, and its best plan is not a local optimum: from the same 17.6 s
@@ -165,17 +165,9 @@ from pathlib import Path
 import numpy as np
 import vrplib
 
-from planner.vrp import (
-    FIRST_SOLUTION,
-    METAHEURISTIC,
-    Stop,
-    VehicleType,
-    VrpProblem,
-    VrpSolution,
-    fleet,
-    solve_vrp,
-)
-from planner.vrp_check import check_vrp_solution
+from planner.solve.vrp import FIRST_SOLUTION, METAHEURISTIC, solve_vrp
+from planner.solve.vrp_check import check_vrp_solution
+from planner.solve.vrp_problem import Stop, VehicleType, VrpProblem, VrpSolution, fleet
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 DEFAULT_INSTANCES = [

@@ -8,16 +8,17 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from planner._errors import InputError, Problem
-from planner.posts import load_posts
+from planner.errors import InputError, Problem
+from planner.inputs.posts import load_posts
+from planner.inputs.roster import load_roster
+from planner.inputs.rules import load_rules
+from planner.inputs.scenario import read_scenario_file
+from planner.inputs.sites import load_sites, unused_sites
+from planner.inputs.tps import load_tps
 from planner.progress import SILENT, Progress
-from planner.roster import load_roster
-from planner.rules import load_rules
-from planner.scenario import far_from_road, read_scenario_file
-from planner.sites import load_sites, unused_sites
-from planner.snap import EdgeIndex, snap_frame
-from planner.sources import base_data_dir, resolve_network
-from planner.tps import load_tps
+from planner.roads.placement import far_from_road
+from planner.roads.snap import EdgeIndex, snap_frame
+from planner.roads.sources import base_data_dir, resolve_network
 
 ID_COLUMNS = {"tps": "tps_id", "posts": "post_id", "sites": "site_id"}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import __version__
-from planner._errors import InputError, Problem
+from planner.errors import InputError, Problem
 from planner.progress import Progress, printable
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ def _positive(kind: type, zero: bool = False) -> Any:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    from planner.rules import solver_overrides
+    from planner.inputs.rules import solver_overrides
 
     return solver_overrides(
         time_limit_s=args.time_limit,
@@ -227,7 +227,7 @@ def run_plan_command(args: argparse.Namespace, progress: Progress) -> int:
 
 def run_demo_command(args: argparse.Namespace, progress: Progress) -> int:
     """``tps-planner demo``: the Kota Malang demo scenario, planned like ``plan``."""
-    from planner.demo import run_demo
+    from planner.demo.run import run_demo
 
     result = run_demo(
         args.out,
@@ -264,7 +264,7 @@ def finish(result: PlanResult, args: argparse.Namespace) -> int:
 
 def run_init_command(args: argparse.Namespace, progress: Progress) -> int:
     """``tps-planner init``: a commented scenario and example inputs to start from."""
-    from planner.starter import write_starter
+    from planner.demo.starter import write_starter
 
     files = write_starter(args.folder, force=args.force, data_dir=args.data_dir)
     if not args.quiet:

@@ -28,34 +28,29 @@ import tomli_w
 
 from planner import __version__
 from planner._atomic import atomic_path, staged_folder, write_json
-from planner._errors import InputError, Problem
-from planner.assignment import assign_guards
-from planner.exports import OUTPUT_FILES, write_outputs
-from planner.logistics import plan_logistics
-from planner.network import NetworkReport
-from planner.patrols import SHIFT_LABEL, plan_patrols
-from planner.personnel import crewed_posts
-from planner.plan import plan_document, write_plan
+from planner.errors import InputError, Problem
+from planner.inputs.rules import Rules
+from planner.inputs.scenario import Scenario, ScenarioFile, load_scenario, read_scenario_file
+from planner.outputs.exports import OUTPUT_FILES, write_outputs
+from planner.plan.document import plan_document
+from planner.plan.files import write_plan
 from planner.progress import SILENT, Progress
-from planner.reserve import plan_reserve
-from planner.roster import pair_officers
-from planner.rules import Rules
-from planner.scenario import (
-    RoadContext,
-    Scenario,
-    ScenarioFile,
-    load_scenario,
-    place_on_network,
-    read_scenario_file,
-)
-from planner.sites import logistics_sites
-from planner.sources import (
+from planner.roads.network import NetworkReport
+from planner.roads.placement import RoadContext, place_on_network
+from planner.roads.sources import (
     Boundaries,
     base_data_dir,
     download_boundaries,
     load_boundaries,
     resolve_network,
 )
+from planner.solve.assignment import assign_guards
+from planner.solve.logistics import plan_logistics
+from planner.solve.logistics_sites import logistics_sites
+from planner.solve.pairing import pair_officers
+from planner.solve.patrols import SHIFT_LABEL, plan_patrols
+from planner.solve.personnel import crewed_posts
+from planner.solve.reserve import plan_reserve
 from planner.validate import Violation, validate_plan
 
 LOG_FILE = "tps-planner.log"
@@ -238,7 +233,7 @@ def plan_scenario(
 
     ``network``/``data_dir`` replace the scenario's ``[inputs]`` network source;
     ``seed`` replaces its ``[scenario] seed``; ``overrides`` go on top of its rules
-    (e.g. :func:`planner.rules.solver_overrides`). Input problems raise
+    (e.g. :func:`planner.inputs.rules.solver_overrides`). Input problems raise
     :class:`InputError` before anything is written.
     """
     start = time.perf_counter()

@@ -9,15 +9,16 @@ from typing import Any
 import networkx as nx
 import shapely
 
-from planner.assignment import assign_guards
-from planner.logistics import plan_logistics
-from planner.network import NetworkReport, add_travel_times
-from planner.patrols import plan_patrols
-from planner.plan import plan_document
-from planner.reserve import plan_reserve
-from planner.rules import Rules, load_rules, merge
-from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
-from planner.sites import logistics_sites
+from planner.inputs.rules import Rules, load_rules, merge
+from planner.inputs.scenario import Scenario, load_scenario
+from planner.plan.document import plan_document
+from planner.roads.network import NetworkReport, add_travel_times
+from planner.roads.placement import RoadContext, place_on_network
+from planner.solve.assignment import assign_guards
+from planner.solve.logistics import plan_logistics
+from planner.solve.logistics_sites import logistics_sites
+from planner.solve.patrols import plan_patrols
+from planner.solve.reserve import plan_reserve
 
 WEST, SOUTH = 112.60, -7.99
 

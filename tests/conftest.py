@@ -11,9 +11,9 @@ import pytest
 if TYPE_CHECKING:
     import networkx as nx
 
-    from planner.network import NetworkReport
-    from planner.rules import Rules
-    from planner.snap import EdgeIndex
+    from planner.inputs.rules import Rules
+    from planner.roads.network import NetworkReport
+    from planner.roads.snap import EdgeIndex
 
 REPO = Path(__file__).resolve().parents[1]
 INPUT_DATA = Path(__file__).parent / "input_data"
@@ -37,8 +37,8 @@ def malang_dir() -> Path:
 @pytest.fixture(scope="session")
 def malang_network(malang_dir: Path):
     """The drivable Kota Malang network (graph, report) from the RBI roads, built once."""
-    from planner.network import load_network
-    from planner.rules import load_rules
+    from planner.inputs.rules import load_rules
+    from planner.roads.network import load_network
 
     return load_network(malang_dir / "roads_rbi25k.geojson", load_rules())
 
@@ -46,7 +46,7 @@ def malang_network(malang_dir: Path):
 @pytest.fixture(scope="session")
 def default_rules() -> Rules:
     """The shipped default rules."""
-    from planner.rules import load_rules
+    from planner.inputs.rules import load_rules
 
     return load_rules()
 
@@ -56,6 +56,6 @@ def malang_edge_index(
     malang_network: tuple[nx.MultiDiGraph, NetworkReport],
 ) -> EdgeIndex:
     """The edge index of the Kota Malang network, built once."""
-    from planner.snap import EdgeIndex
+    from planner.roads.snap import EdgeIndex
 
     return EdgeIndex(malang_network[0])

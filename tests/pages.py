@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from planner._page import DATA_ELEMENT_ID
+from planner.outputs._page import DATA_ELEMENT_ID
 
 
 def page_data(page: str) -> dict[str, Any]:

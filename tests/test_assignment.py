@@ -8,18 +8,19 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from planner._groups import (
+from planner.inputs.rules import RiskCategory, load_rules
+from planner.inputs.scenario import load_scenario
+from planner.roads.placement import place_on_network
+from planner.solve._groups import (
     KecamatanProblem,
     TravelObjective,
     allocate_to_anchors,
     greedy_groups,
 )
-from planner._lp_bound import lp_relaxation_bound
-from planner._region_bound import officer_bound, region_officer_bound, travel_regions
-from planner._travel_bound import lagrangian_travel_bound
-from planner.assignment import assign_guards, by_hand_baseline
-from planner.rules import RiskCategory, load_rules
-from planner.scenario import load_scenario, place_on_network
+from planner.solve._lp_bound import lp_relaxation_bound
+from planner.solve._region_bound import officer_bound, region_officer_bound, travel_regions
+from planner.solve._travel_bound import lagrangian_travel_bound
+from planner.solve.assignment import assign_guards, by_hand_baseline
 from tests.city import city_report, grid_city, node_point, write_posts, write_tps
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from planner import cli, sources
-from planner.scenario import load_scenario, read_scenario_file
+from planner import cli
+from planner.inputs.scenario import load_scenario, read_scenario_file
+from planner.roads import sources
 from tests.conftest import INPUT_DATA
 
 

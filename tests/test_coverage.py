@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.coverage import LSCP, MCLP, CoverageResult, PCenter, PMedian
+from planner.solve.coverage import LSCP, MCLP, CoverageResult, PCenter, PMedian
 
 INF = np.inf
 SF_DIR = Path(__file__).resolve().parents[2] / "shared/bench/coverage_sf"

@@ -1,4 +1,4 @@
-"""Rosters, GIS layers, summary and maps written by ``planner.exports`` (no browser)."""
+"""Rosters, GIS layers, summary and maps written by ``planner.outputs.exports`` (no browser)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ import pytest
 import shapely
 from openpyxl import load_workbook
 
-from planner._errors import InputError
-from planner.exports import (
+from planner.errors import InputError
+from planner.inputs.rules import load_rules
+from planner.inputs.scenario import Scenario
+from planner.outputs.exports import (
     ROSTER_COLUMNS,
     headers,
     roster_rows,
@@ -27,12 +29,10 @@ from planner.exports import (
     write_roster_csv,
     write_roster_xlsx,
 )
-from planner.layers import public_plan
-from planner.maps import build_map, write_map
+from planner.outputs.layers import public_plan
+from planner.outputs.maps import build_map, write_map
 from planner.progress import WIB
-from planner.rules import load_rules
-from planner.scenario import Scenario
-from planner.sources import Boundaries
+from planner.roads.sources import Boundaries
 from tests.pages import page_data
 
 XSS_SCRIPT = "<script>window.__xss=1;alert(1)</script>"

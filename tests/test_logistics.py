@@ -12,9 +12,15 @@ import numpy as np
 import pytest
 import shapely
 
-from planner._errors import InputError
-from planner.demo import run_demo
-from planner.logistics import (
+from planner.demo.run import run_demo
+from planner.errors import InputError
+from planner.inputs.rules import FLOWS, LEG_ENDS, LEGS
+from planner.inputs.scenario import Scenario
+from planner.inputs.sites import load_sites, site_id
+from planner.plan.logistics import logistics_document
+from planner.roads.placement import RoadContext
+from planner.roads.sources import load_boundaries
+from planner.solve.logistics import (
     NO_ESCORT,
     NO_ROUTE,
     TOO_BIG,
@@ -23,12 +29,8 @@ from planner.logistics import (
     consignments,
     plan_logistics,
 )
-from planner.logistics_doc import logistics_document
-from planner.rules import FLOWS, LEG_ENDS, LEGS
-from planner.scenario import RoadContext, Scenario
-from planner.sites import load_sites, logistics_sites, site_id
-from planner.sources import load_boundaries
-from planner.storage import DAY_S, stays
+from planner.solve.logistics_sites import logistics_sites
+from planner.solve.storage import DAY_S, stays
 from tests.city import DEPOTS, TOWN_TPS, logistics_town, node_point
 
 Town = tuple[Scenario, RoadContext, LogisticsPlan]

@@ -10,9 +10,9 @@ import pyogrio
 import pytest
 from openpyxl import load_workbook
 
-from planner.exports import ESCORT_COLUMNS, ESCORT_HEADERS, escort_rows, write_outputs
-from planner.logistics_layers import day_name, logistics_layers, stop_summary
-from planner.maps import build_map
+from planner.outputs.exports import ESCORT_COLUMNS, ESCORT_HEADERS, escort_rows, write_outputs
+from planner.outputs.logistics_layers import day_name, logistics_layers, stop_summary
+from planner.outputs.maps import build_map
 from tests.city import node_point, town_plan
 from tests.pages import page_data
 from tests.test_exports import XSS_IMG, html_escaped

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner._page import ASSETS, DATA_ELEMENT_ID, assemble, script_json
-from planner.maps import _road_name, build_map, encode_line, route_colours
-from planner.rules import load_rules
+from planner.inputs.rules import load_rules
+from planner.outputs._page import DATA_ELEMENT_ID, STATIC, assemble, script_json
+from planner.outputs.maps import _road_name, build_map, encode_line, route_colours
 from tests.city import grid_city
 from tests.pages import page_data
 from tests.test_exports import synthetic_case
@@ -28,7 +28,7 @@ DANGEROUS = ("<", ">", "&", "{", "}", "\u2028", "\u2029")
 
 
 def decode_line(text: str) -> list[tuple[float, float]]:
-    """The (lon, lat) points of :func:`planner.maps.encode_line`, decoded as tpsmap.js does."""
+    """The (lon, lat) points of :func:`planner.outputs.maps.encode_line`, as tpsmap.js reads."""
     digits = {
         c: n
         for n, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -142,12 +142,12 @@ def test_skeleton_must_stay_offline() -> None:
 
 
 def test_vendored_files_are_the_npm_packages_listed() -> None:
-    manifest = tomllib.loads((ASSETS / "vendored.toml").read_text(encoding="utf-8"))
+    manifest = tomllib.loads((STATIC / "vendored.toml").read_text(encoding="utf-8"))
     npm = Path(os.environ.get("TPS_PLANNER_WEB_ASSETS", "/nonexistent")) / "node_modules"
     for entry in manifest["file"]:
-        local = ASSETS / entry["path"]
+        local = STATIC / entry["path"]
         assert hashlib.sha256(local.read_bytes()).hexdigest() == entry["sha256"], entry["path"]
-        assert entry["licence"] and (ASSETS / Path(entry["path"]).parts[0] / "LICENSE").is_file()
+        assert entry["licence"] and (STATIC / Path(entry["path"]).parts[0] / "LICENSE").is_file()
         package = npm / entry["package"]
         if (package / "package.json").is_file():
             version = json.loads((package / "package.json").read_text())["version"]

@@ -17,8 +17,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from planner.maps import write_map
-from planner.rules import load_rules
+from planner.inputs.rules import load_rules
+from planner.outputs.maps import write_map
 from tests.city import grid_city, node_point, town_plan
 from tests.test_exports import XSS_ID, XSS_IMG, XSS_SCRIPT, Case, synthetic_case
 
@@ -490,7 +490,7 @@ def payload_maps(malang_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_payload_plan_maps_show_every_text_literally(
     browser: playwright_api.Browser, payload_maps: Path, edition: str
 ) -> None:
-    from planner.scenario import load_scenario, read_scenario_file
+    from planner.inputs.scenario import load_scenario, read_scenario_file
 
     spec = read_scenario_file(payload_maps / "scenario.toml")
     assert spec.tps is not None and spec.posts is not None

@@ -12,8 +12,9 @@ import osmnx as ox
 import pytest
 import shapely
 
-from planner._errors import InputError, NetworkSourceError
-from planner.network import (
+from planner.errors import InputError, NetworkSourceError
+from planner.inputs.rules import Rules, load_rules
+from planner.roads.network import (
     cached_network_path,
     download_network,
     edge_class,
@@ -21,7 +22,6 @@ from planner.network import (
     load_network,
     prepare_network,
 )
-from planner.rules import Rules, load_rules
 
 INPUT = Path(__file__).parent / "input_data"
 CENTRELINES = INPUT / "centrelines.geojson"

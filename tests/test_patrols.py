@@ -13,8 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from planner import patrols
-from planner.patrols import (
+from planner.inputs.rules import RiskCategory, load_rules
+from planner.inputs.scenario import Scenario, load_scenario
+from planner.roads.placement import RoadContext, place_on_network
+from planner.roads.snap import SnappedPoints
+from planner.solve import patrols
+from planner.solve.patrols import (
     NO_POLSEK,
     NO_ROUTE,
     NO_VEHICLES,
@@ -23,11 +27,8 @@ from planner.patrols import (
     plan_patrols,
     post_problems,
 )
-from planner.rules import RiskCategory, load_rules
-from planner.scenario import RoadContext, Scenario, load_scenario, place_on_network
-from planner.snap import SnappedPoints
-from planner.vrp import solve_vrp
-from planner.vrp_check import check_vrp_solution
+from planner.solve.vrp import solve_vrp
+from planner.solve.vrp_check import check_vrp_solution
 from tests.city import city_report, grid_city, node_point, write_tps
 
 ALPHA_RISKS = ["kurang rawan", "rawan", "sangat rawan", "khusus", "kurang rawan", "rawan"]

@@ -31,9 +31,11 @@ from openpyxl import load_workbook
 from pandas.api.types import is_string_dtype
 
 from planner import cli
-from planner._errors import Problem
-from planner._tables import parse_place
-from planner.exports import (
+from planner.errors import Problem
+from planner.inputs._tables import parse_place
+from planner.inputs.roster import RANKS
+from planner.inputs.sites import site_id
+from planner.outputs.exports import (
     ESCORT_COLUMNS,
     ESCORT_HEADERS,
     FORMULA_START,
@@ -43,8 +45,6 @@ from planner.exports import (
     write_roster_xlsx,
 )
 from planner.progress import CONTROL_CHARACTERS, WIB, Progress, printable
-from planner.roster import RANKS
-from planner.sites import site_id
 from tests.conftest import REPO, malang_data_dir
 
 pytestmark = pytest.mark.malang

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from ortools.sat.python import cp_model
 
-from planner import _cpsat
 from planner._atomic import STAGING_MARK, staged_folder
-from planner._errors import InputError
-from planner._group_model import _BestSoFar
-from planner._parallel import run_parallel
+from planner.errors import InputError
+from planner.inputs.rules import load_rules, solver_overrides
+from planner.inputs.scenario import read_scenario_file
 from planner.progress import Progress
-from planner.rules import load_rules, solver_overrides
-from planner.scenario import read_scenario_file
+from planner.solve import _cpsat
+from planner.solve._group_model import _BestSoFar
+from planner.solve._parallel import run_parallel
 
 
 def leftovers(folder: Path) -> list[Path]:

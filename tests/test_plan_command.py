@@ -19,8 +19,8 @@ import pytest
 
 from planner import cli, pipeline
 from planner._atomic import STAGING_MARK
-from planner.plan import file_sha256
-from planner.scenario import read_scenario_file
+from planner.inputs.scenario import read_scenario_file
+from planner.plan.files import file_sha256
 from planner.validate import validate_plan_files
 
 pytestmark = pytest.mark.malang
@@ -342,7 +342,7 @@ def test_an_output_over_an_input_is_refused(starter: Path, tmp_path: Path) -> No
 def test_plan_on_the_kota_malang_demo_files_through_the_console(
     malang_dir: Path, tmp_path: Path
 ) -> None:
-    from planner.demo import run_demo
+    from planner.demo.run import run_demo
 
     demo = run_demo(tmp_path / "demo", data_dir=malang_dir, plan=False)
     assert demo.plan is None and len(demo.scenario.tps) == 1188

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from planner._data import data_path
-from planner._errors import InputError, Problem
-from planner.posts import InputTable, load_posts
-from planner.rules import load_rules
+from planner.errors import InputError, Problem
+from planner.inputs.posts import InputTable, load_posts
+from planner.inputs.rules import load_rules
 
 INPUT = Path(__file__).parent / "input_data"
 BAD = INPUT / "bad"

@@ -2,7 +2,7 @@
 
 The reference inserts every point into a copy of the graph as a node that
 splits its road (points on one road are chained in order along it) and runs
-``networkx`` Dijkstra; it shares no code with :mod:`planner.routing`.
+``networkx`` Dijkstra; it shares no code with :mod:`planner.roads.routing`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from planner.routing import RoadRouter, Weight
-from planner.snap import EdgeIndex, SnappedPoints
+from planner.roads.routing import RoadRouter, Weight
+from planner.roads.snap import EdgeIndex, SnappedPoints
 
 WEIGHTS: tuple[Weight, ...] = ("travel_time", "length")
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32749", always_xy=True)  # UTM 49S: Malang

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from planner._errors import InputError
-from planner.rules import GuardPattern, RiskCategory, load_rules
+from planner.errors import InputError
+from planner.inputs.rules import GuardPattern, RiskCategory, load_rules
 
 
 def test_defaults_follow_the_security_pattern() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from planner.snap import EdgeIndex, SnappedPoints, snap_frame
+from planner.roads.snap import EdgeIndex, SnappedPoints, snap_frame
 
 # Metres per degree near Kota Malang (latitude 7.97 S) on the WGS84 ellipsoid:
 # 111,132.954 - 559.822 cos(2 phi) + 1.175 cos(4 phi) of latitude.

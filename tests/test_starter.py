@@ -10,17 +10,17 @@ import pytest
 
 from planner import cli
 from planner._data import data_path
-from planner.network import NetworkReport
-from planner.rules import default_rules_dict, load_rules
-from planner.scenario import load_scenario, read_scenario_file
-from planner.sources import load_boundaries
-from planner.starter import (
+from planner.demo.starter import (
     EXAMPLE_KECAMATAN,
     EXAMPLE_TPS,
     EXAMPLE_TPS_FILE,
     example_tps,
     scenario_template,
 )
+from planner.inputs.rules import default_rules_dict, load_rules
+from planner.inputs.scenario import load_scenario, read_scenario_file
+from planner.roads.network import NetworkReport
+from planner.roads.sources import load_boundaries
 
 
 def test_init_writes_a_scenario_listing_every_default_rule(tmp_path: Path) -> None:

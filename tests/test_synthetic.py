@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 import shapely
 
-from planner.network import add_travel_times
-from planner.rules import load_rules
-from planner.snap import EdgeIndex
-from planner.synthetic import (
+from planner.demo.synthetic import (
     DemoSpec,
     SpecialSite,
     generate_tps,
-    hilbert_index,
     kecamatan_counts,
     largest_remainder,
 )
+from planner.inputs.rules import load_rules
+from planner.roads.hilbert import hilbert_index
+from planner.roads.network import add_travel_times
+from planner.roads.snap import EdgeIndex
 
 
 def two_kelurahan_town() -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:

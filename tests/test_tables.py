@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from shapely.geometry import Point
 
-from planner._errors import InputError
-from planner._tables import (
+from planner.errors import InputError
+from planner.inputs._tables import (
     CellError,
     normalise_name,
     parse_boolean,

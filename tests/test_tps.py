@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from planner._errors import InputError, Problem
-from planner.rules import RiskCategory, load_rules
-from planner.tps import InputTable, load_tps
+from planner.errors import InputError, Problem
+from planner.inputs.rules import RiskCategory, load_rules
+from planner.inputs.tps import InputTable, load_tps
 
 INPUT = Path(__file__).parent / "input_data"
 BAD = INPUT / "bad"

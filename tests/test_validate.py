@@ -16,16 +16,19 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from planner._errors import InputError
-from planner.assignment import AssignmentResult, assign_guards
-from planner.network import NetworkReport, save_network
-from planner.patrols import plan_patrols
-from planner.personnel import allocate_officers, crewed_posts
-from planner.plan import plan_document, write_plan
-from planner.reserve import plan_reserve
-from planner.rules import Rules, load_rules
-from planner.scenario import Scenario, load_scenario, place_on_network
-from planner.validate import CODES, Violation, _parse_line, validate_plan, validate_plan_files
+from planner.errors import InputError
+from planner.inputs.rules import Rules, load_rules
+from planner.inputs.scenario import Scenario, load_scenario
+from planner.plan.document import plan_document
+from planner.plan.files import write_plan
+from planner.roads.network import NetworkReport, save_network
+from planner.roads.placement import place_on_network
+from planner.solve.assignment import AssignmentResult, assign_guards
+from planner.solve.patrols import plan_patrols
+from planner.solve.personnel import allocate_officers, crewed_posts
+from planner.solve.reserve import plan_reserve
+from planner.validate import Violation, validate_plan, validate_plan_files
+from planner.validate.violations import CODES, parse_line
 from tests.city import grid_city
 
 WEST, SOUTH, STEP = 112.600, -7.980, 0.001  # about 110 m between junctions
@@ -201,17 +204,20 @@ def test_violation_prints_both_languages() -> None:
 
 
 def test_validator_shares_no_code_with_the_solver() -> None:
-    source = Path(__file__).resolve().parents[1] / "planner" / "validate.py"
-    tree = ast.parse(source.read_text(encoding="utf-8"))
-    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    solver = {"assignment", "_groups", "_group_model", "personnel", "reserve", "routing", "snap"}
-    solver |= {"patrols", "vrp", "vrp_check"}
-    assert not {f"planner.{m}" for m in solver} & imported
+    """No solver, and not the solvers' snapping or shortest paths (it has its own)."""
+    folder = Path(__file__).resolve().parents[1] / "planner" / "validate"
+    imported: set[str] = set()
+    for source in folder.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert len(imported) > 10
+    shared = {m for m in imported if m.startswith(("planner.solve", "planner.roads.snap"))}
+    assert not shared | ({"planner.roads.routing", "planner.roads.placement"} & imported)
 
 
 def test_every_named_pair_code_is_a_validator_code() -> None:
-    source = Path(__file__).resolve().parents[1] / "planner" / "roster.py"
+    source = Path(__file__).resolve().parents[1] / "planner" / "validate" / "pairs.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
     check = next(
         n
@@ -239,7 +245,7 @@ def test_every_named_pair_code_is_a_validator_code() -> None:
     ],
 )
 def test_named_pair_lines_read_back_as_violations(line: str) -> None:
-    violation = _parse_line(line)
+    violation = parse_line(line)
     assert violation.code in CODES and str(violation) == line
     assert violation.subject.startswith("K-001 pasangan")
 
@@ -610,7 +616,7 @@ Demo = tuple[Scenario, nx.MultiDiGraph, dict[str, Any], Path]
 @pytest.fixture(scope="module")
 def malang_demo(malang_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """The 150-TPS Kota Malang demo (seed 4), planned once: scenario, graph, plan, folder."""
-    from planner.demo import run_demo
+    from planner.demo.run import run_demo
 
     folder = tmp_path_factory.mktemp("malang_demo")
     result = run_demo(folder, data_dir=malang_dir, tps=150, seed=4)

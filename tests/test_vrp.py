@@ -10,25 +10,20 @@ import numpy as np
 import pytest
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-import planner.vrp
-from planner._route_pool import RoutePool, recombinable
-from planner.vrp import (
-    Metaheuristic,
-    Stop,
-    Vehicle,
-    VehicleType,
-    VrpProblem,
-    VrpSolution,
+import planner.solve.vrp
+from planner.inputs.rules import Metaheuristic
+from planner.solve._route_pool import RoutePool, recombinable
+from planner.solve.vrp import (
     _build,
     _index,
     _read_solution,
     _recombine,
     _stop_order,
     depart_just_in_time,
-    fleet,
     solve_vrp,
 )
-from planner.vrp_check import check_vrp_solution
+from planner.solve.vrp_check import check_vrp_solution
+from planner.solve.vrp_problem import Stop, Vehicle, VehicleType, VrpProblem, VrpSolution, fleet
 
 CAR = VehicleType("mobil")
 MOTOR = VehicleType("motor", speed_factor=2.0)
@@ -257,7 +252,9 @@ def test_ruin_and_recreate_ends_at_a_local_optimum(monkeypatch: pytest.MonkeyPat
 
     def plans(polish: bool) -> list[tuple[VrpProblem, VrpSolution]]:
         if not polish:
-            monkeypatch.setattr(planner.vrp, "_polish", lambda model, assignment, limit: assignment)
+            monkeypatch.setattr(
+                planner.solve.vrp, "_polish", lambda model, assignment, limit: assignment
+            )
         solved = []
         for seed in (4, 5, 7, 9):
             rng = np.random.default_rng(seed)

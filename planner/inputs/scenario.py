@@ -1,0 +1,169 @@
+"""The scenario: the planners' TPS, posts, roster and sites tables with the rules, checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from planner.errors import InputError, Problem, ProblemLog
+from planner.inputs.posts import load_posts
+from planner.inputs.roster import load_roster
+from planner.inputs.rules import (
+    Rules,
+    default_rules_dict,
+    load_rules,
+    merge,
+    read_toml,
+    rules_from_dict,
+)
+from planner.inputs.sites import load_sites, unused_sites
+from planner.inputs.tps import load_tps
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What planners bring: TPS, posts, an optional named roster and sites table, and the rules.
+
+    Column layouts are documented in :mod:`planner.inputs.tps`, :mod:`planner.inputs.posts`,
+    :mod:`planner.inputs.roster` and :mod:`planner.inputs.sites`.
+    """
+
+    name: str
+    rules: Rules
+    tps: gpd.GeoDataFrame
+    posts: gpd.GeoDataFrame
+    sources: dict[str, str]
+    warnings: tuple[Problem, ...] = ()
+    roster: gpd.GeoDataFrame | None = None
+    sites: gpd.GeoDataFrame | None = None
+
+
+def load_scenario(
+    tps_file: str | Path,
+    posts_file: str | Path,
+    rules: Rules | None = None,
+    name: str = "",
+    roster_file: str | Path | None = None,
+    sites_file: str | Path | None = None,
+) -> Scenario:
+    """Load and validate TPS, posts, the roster and the sites table, reporting every file's
+    problems at once."""
+    rules = rules or load_rules()
+    problems: list[Problem] = []
+    loaded = {}
+    for kind, path, loader in (("tps", tps_file, load_tps), ("posts", posts_file, load_posts)):
+        try:
+            loaded[kind] = loader(path, rules)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if roster_file is not None:
+        posts = loaded.get("posts")
+        units = (
+            dict(zip(posts.frame["post_id"], posts.frame["name"], strict=True)) if posts else None
+        )
+        try:
+            loaded["roster"] = load_roster(roster_file, rules, post_ids=units)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if sites_file is not None:
+        try:
+            loaded["sites"] = load_sites(sites_file, rules)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    sources = {"tps": str(tps_file), "posts": str(posts_file)}
+    optional = {"roster": roster_file, "sites": sites_file}
+    sources |= {kind: str(path) for kind, path in optional.items() if path is not None}
+    unused = unused_sites(loaded["sites"], loaded["tps"].frame) if "sites" in loaded else []
+    return Scenario(
+        name=name or Path(tps_file).stem,
+        rules=rules,
+        tps=loaded["tps"].frame,
+        posts=loaded["posts"].frame,
+        sources=sources,
+        warnings=(*(w for table in loaded.values() for w in table.warnings), *unused),
+        roster=loaded["roster"].frame if "roster" in loaded else None,
+        sites=loaded["sites"].frame if "sites" in loaded else None,
+    )
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario TOML file: its name, seed, rules and input paths (resolved from its folder).
+
+    ``settings`` is the whole file merged onto the default rules (and any
+    overrides), as TOML values: what a copy of the scenario needs to write.
+    """
+
+    path: Path
+    name: str
+    rules: Rules
+    tps: Path | None
+    posts: Path | None
+    roster: Path | None
+    sites: Path | None
+    network: Path | None
+    data_dir: Path | None
+    seed: int | None = None
+    election: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+def read_scenario_file(
+    path: str | Path, overrides: Mapping[str, Any] | None = None
+) -> ScenarioFile:
+    """Read a scenario TOML: ``[scenario]``, ``[inputs]`` and rule overrides.
+
+    ``overrides`` (e.g. :func:`planner.inputs.rules.solver_overrides`) go on top of the file.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    inputs = raw.get("inputs", {})
+    about = raw.get("scenario", {})
+    log = ProblemLog(str(path), row_label="baris TOML")
+
+    def resolve(key: str) -> Path | None:
+        value = inputs.get(key)
+        if value is not None and not isinstance(value, str):
+            log.add(
+                f"'inputs.{key}' harus teks berisi jalur berkas, bukan {value!r}",
+                f"'inputs.{key}' must be a text holding a file path, not {value!r}",
+                column=f"inputs.{key}",
+                code="key",
+            )
+            return None
+        return None if not value else (path.parent / value)
+
+    seed = about.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        log.add(
+            f"'scenario.seed' harus bilangan bulat >= 0, bukan {seed!r}",
+            f"'scenario.seed' must be a whole number >= 0, not {seed!r}",
+            column="scenario.seed",
+            code="key",
+        )
+        seed = None
+    settings = merge(merge(default_rules_dict(), raw), overrides or {})
+    try:
+        rules = rules_from_dict(settings, str(path))
+    except InputError as exc:
+        log.problems.extend(exc.problems)
+        rules = None
+    keys = ("tps", "posts", "roster", "sites", "network", "data_dir")
+    files = {key: resolve(key) for key in keys}
+    log.raise_if_errors()
+    assert rules is not None
+    return ScenarioFile(
+        path=path,
+        name=str(about.get("name", path.stem)),
+        rules=rules,
+        seed=seed,
+        election=None if about.get("election") is None else str(about["election"]),
+        settings=settings,
+        **files,
+    )

@@ -1,0 +1,1 @@
+"""Outputs: the maps, rosters, GIS layers and summary made from a plan."""

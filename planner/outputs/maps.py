@@ -1,0 +1,765 @@
+"""Deployment maps: the plan on one self-contained page (folium and Leaflet), internal or public.
+
+The page works without internet: Leaflet and the page's script are inlined, and a
+basemap drawn from the plan's own road network replaces the OpenStreetMap tiles
+when they cannot be reached. Input text is data in the page, never markup or a
+template (:mod:`planner.outputs._page`). The public edition never names personnel and shows
+strengths, timings, routes and guard gaps only as ``[public_edition]`` allows.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import folium
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+from planner import __version__
+from planner.inputs.rules import LEGS, PATROL_SHIFTS, PublicEditionRules, RiskCategory
+from planner.inputs.scenario import Scenario
+from planner.outputs._page import MapPage, assemble
+from planner.outputs.layers import (
+    PlanView,
+    key_figures,
+    officer_names,
+    plan_layers,
+    public_plan,
+    refuse_inputs,
+)
+from planner.outputs.logistics_layers import day_name, day_of, leg_label
+from planner.outputs.map_text import number, risk_label, text
+from planner.progress import now_wib
+from planner.roads.sources import Boundaries
+
+Edition = Literal["internal", "public"]
+Lang = Literal["id", "en"]
+EDITIONS: tuple[str, ...] = ("internal", "public")
+
+RISK_COLOURS = {
+    "kurang_rawan": "#2e7d32",
+    "rawan": "#f9a825",
+    "sangat_rawan": "#c62828",
+    "khusus": "#6a1b9a",
+}
+UNCOVERED_COLOUR = "#9e9e9e"
+MISSED_COLOUR = "#ff6d00"
+UNPATROLLED_COLOUR = "#d50000"
+ROUTE_PALETTE = (
+    "#1565c0",
+    "#d81b60",
+    "#00838f",
+    "#ef6c00",
+    "#5e35b1",
+    "#43a047",
+    "#6d4c41",
+    "#9e9d24",
+    "#00acc1",
+    "#8e24aa",
+    "#f4511e",
+    "#283593",
+)
+"""Patrol route colours; a Polsek with more vehicles gets evenly spaced hues instead."""
+LOGISTICS_PALETTE = ("#004d40", "#00796b", "#4db6ac", "#4e342e", "#795548", "#a1887f")
+"""One colour per logistics leg (:data:`planner.inputs.rules.LEGS`): teal out, brown back, none a
+risk colour."""
+RESERVE_COLOUR = "#0d47a1"
+GROUP_COLOUR = "#37474f"
+ROAD_STYLES = (
+    ("minor", 1.5, "#ffffff", "#d0cac0"),
+    ("local", 2.5, "#ffffff", "#bdb6aa"),
+    ("major", 4.0, "#fbd38d", "#c49a4a"),
+)
+"""The offline basemap's road styles, drawn in this order: name, weight, colour, casing."""
+MAJOR_ROADS = frozenset(
+    {"Jalan Arteri", "Jalan Kolektor", "trunk", "primary", "secondary"}
+    | {"trunk_link", "primary_link", "secondary_link"}
+)
+MINOR_ROADS = frozenset({"Jalan Lain", "service", "living_street", "track", "Jalan Setapak"})
+SIMPLIFY_DEG = 0.00002
+"""Lines are simplified to about 2 m (fewer points to draw) and written at 1e-5 degree."""
+_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def build_map(
+    scenario: Scenario,
+    plan: Mapping[str, Any],
+    boundaries: Boundaries | None = None,
+    edition: Edition = "internal",
+    lang: Lang = "id",
+    generated: datetime | None = None,
+    roads: nx.MultiDiGraph | None = None,
+) -> MapPage:
+    """The plan as one map page; ``roads`` (the plan's network) draws the offline basemap."""
+    data = map_data(scenario, plan, boundaries, edition, lang, generated, roads)
+    return assemble(_skeleton(data["bounds"]), data)
+
+
+def write_map(
+    path: str | Path,
+    scenario: Scenario,
+    plan: Mapping[str, Any],
+    boundaries: Boundaries | None = None,
+    edition: Edition = "internal",
+    lang: Lang = "id",
+    generated: datetime | None = None,
+    roads: nx.MultiDiGraph | None = None,
+) -> Path:
+    """Write the map as one HTML file, atomically; never over an input file."""
+    refuse_inputs([path], scenario)
+    return build_map(scenario, plan, boundaries, edition, lang, generated, roads).save(path)
+
+
+class _Start(MacroElement):
+    """Calls ``tpsMap.start`` with the map once Leaflet made it (a constant template)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        tpsMap.start({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
+def _skeleton(bounds: Sequence[Sequence[float]]) -> str:
+    """folium's page for an empty map with the OpenStreetMap tiles: no input text in it."""
+    (south, west), (north, east) = bounds
+    fmap = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=13,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        zoom_snap=0.25,
+    )
+    fmap._id = "tpsplanner"
+    fmap.default_js, fmap.default_css = [], []
+    tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap")
+    tiles._id = "osm"
+    tiles.add_to(fmap)
+    _Start().add_to(fmap)
+    return fmap.get_root().render()
+
+
+def map_data(
+    scenario: Scenario,
+    plan: Mapping[str, Any],
+    boundaries: Boundaries | None = None,
+    edition: Edition = "internal",
+    lang: Lang = "id",
+    generated: datetime | None = None,
+    roads: nx.MultiDiGraph | None = None,
+) -> dict[str, Any]:
+    """The page's data: every layer, panel and label, as plain JSON-ready values."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; choose one of {', '.join(EDITIONS)}")
+    t = text(lang)
+    shown = _shown(scenario, edition)
+    plan = public_plan(plan) if edition == "public" else plan
+    layers = plan_layers(scenario, plan, boundaries, lang)
+    view = PlanView.of(scenario, plan)
+    tps = layers["tps"]
+    index = {tps_id: n for n, tps_id in enumerate(tps["tps_id"])}
+    reserve = _reserve(layers["reserve"], tps, view, boundaries, roads, lang)
+    data: dict[str, Any] = {
+        "lang": lang,
+        "edition": edition,
+        "t": t,
+        "bounds": [
+            [float(tps.geometry.y.min()), float(tps.geometry.x.min())],
+            [float(tps.geometry.y.max()), float(tps.geometry.x.max())],
+        ],
+        "risks": [
+            {"key": r.value, "label": risk_label(r.value, lang), "colour": RISK_COLOURS[r.value]}
+            for r in RiskCategory
+        ],
+        "colours": {
+            "uncovered": UNCOVERED_COLOUR,
+            "missed": MISSED_COLOUR,
+            "unpatrolled": UNPATROLLED_COLOUR,
+            "reserve": RESERVE_COLOUR,
+            "group": GROUP_COLOUR,
+        },
+        "polsek": dict(view.polsek_name),
+        "tps": _tps_columns(plan, tps, reserve, shown),
+        "reserve": reserve,
+        "posts": _posts(layers["posts"], shown, lang),
+        "roads": None if roads is None else _roads(roads),
+    }
+    for kind in ("kecamatan", "kelurahan"):
+        if kind in layers:
+            data[kind] = _areas(layers[kind], kind, labels=kind == "kelurahan")
+    if shown.show_guard_gaps:
+        data["groups"] = _groups(plan, view, index, edition, shown, lang)
+    if view.has_patrols and (shown.show_routes or shown.show_guard_gaps):
+        data["patrols"] = _patrols(plan, view, index, shown, lang)
+    if view.has_logistics:
+        data["logistics"] = _logistics(plan, layers, view, shown, lang)
+    figures = key_figures(scenario, plan)
+    data["panel"] = _panel(scenario, plan, figures, edition, shown, lang, generated or now_wib())
+    data["legend"] = _legend(data, lang)
+    return data
+
+
+def _shown(scenario: Scenario, edition: str) -> PublicEditionRules:
+    """What the edition shows: everything internally, the ``[public_edition]`` rule publicly."""
+    if edition == "internal":
+        return PublicEditionRules(True, True, True, True)
+    return scenario.rules.public_edition
+
+
+def encode_line(coordinates: Iterable[Sequence[float]]) -> str:
+    """(lon, lat) points as text: zig-zag varints of 1e-5 degree steps, lat then lon, five
+    bits a character from ``A-Za-z0-9-_`` (a JSON- and HTML-safe form of Google's polyline)."""
+    out: list[str] = []
+    last = (0, 0)
+    for lon, lat, *_ in coordinates:
+        here = (round(lat * 1e5), round(lon * 1e5))
+        if out and here == last:
+            continue
+        for step in (here[0] - last[0], here[1] - last[1]):
+            value = step * 2 if step >= 0 else -step * 2 - 1
+            while value >= 32:
+                out.append(_DIGITS[32 | (value & 31)])
+                value >>= 5
+            out.append(_DIGITS[value])
+        last = here
+    return "".join(out)
+
+
+def _line(geometry: Any) -> str:
+    """A line geometry simplified by :data:`SIMPLIFY_DEG`, encoded."""
+    return encode_line(shapely.simplify(geometry, SIMPLIFY_DEG).coords)
+
+
+def _tps_columns(
+    plan: Mapping[str, Any],
+    tps: gpd.GeoDataFrame,
+    reserve: list[dict[str, Any]],
+    shown: PublicEditionRules,
+) -> dict[str, list[Any]]:
+    """The TPS as columns; groups, Linmas and guard gaps only where the edition shows them."""
+    risks = [r.value for r in RiskCategory]
+    ids = tps["tps_id"].tolist()
+    state = plan.get("reserve") or {}
+    staging = state.get("tps_staging") or {}
+    response = state.get("tps_response_s") or {}
+    point = {p["point_id"]: n for n, p in enumerate(reserve)}
+    columns: dict[str, list[Any]] = {
+        "id": ids,
+        "no": [int(n) for n in tps["tps_number"]],
+        "name": tps["name"].tolist(),
+        "address": tps["address"].tolist(),
+        "kel": tps["kelurahan"].tolist(),
+        "kec": tps["kecamatan"].tolist(),
+        "voters": [int(v) for v in tps["voters"]],
+        "risk": [risks.index(r) if r in risks else 0 for r in tps["risk"]],
+        "notes": tps["notes"].tolist(),
+        "lat": [round(float(y), 6) for y in tps.geometry.y],
+        "lon": [round(float(x), 6) for x in tps.geometry.x],
+        "reserve": [point.get(str(staging.get(t, "")), -1) for t in ids],
+        "response": [round(float(response.get(t, 0.0)), 1) for t in ids],
+    }
+    if shown.show_guard_gaps:
+        groups = {g["group_id"]: n for n, g in enumerate(plan.get("groups", []))}
+        columns["group"] = [groups.get(g, -1) if g else -1 for g in tps["group_id"]]
+        columns["anchor"] = [int(a) for a in tps["is_anchor"]]
+        columns["uncovered"] = tps["uncovered_reason"].tolist()
+    if shown.show_strengths:
+        columns["linmas"] = [int(n) for n in tps["linmas"]]
+    return columns
+
+
+def _groups(
+    plan: Mapping[str, Any],
+    view: PlanView,
+    index: Mapping[str, int],
+    edition: str,
+    shown: PublicEditionRules,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """Guard groups (in plan order, as the TPS' ``group`` column counts them): anchor and
+    members as TPS indices, officers and the named pairs where shown."""
+    groups = []
+    for group in plan.get("groups", []):
+        entry: dict[str, Any] = {
+            "id": group["group_id"],
+            "anchor": index.get(group["anchor"], -1),
+            "members": [index[m] for m in group["members"] if m in index],
+        }
+        if shown.show_strengths:
+            entry["officers"] = int(group["officers"])
+        if edition == "internal":
+            entry["pairs"] = officer_names(view.pairs.get(group["group_id"], []), lang)
+        groups.append(entry)
+    return groups
+
+
+def _ordinal(identifier: str) -> int | None:
+    """The number an id ends with (``polsek_klojen-motor-7``: 7), if any."""
+    found = re.search(r"(\d+)$", identifier)
+    return int(found[1]) if found else None
+
+
+def route_colours(count: int) -> list[str]:
+    """``count`` colours, all different: the palette, else evenly spaced hues."""
+    if count <= len(ROUTE_PALETTE):
+        return list(ROUTE_PALETTE[:count])
+    shades = (colorsys.hls_to_rgb(n / count, 0.36 + 0.1 * (n % 2), 0.75) for n in range(count))
+    return ["#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in rgb)) for rgb in shades]
+
+
+def _patrols(
+    plan: Mapping[str, Any],
+    view: PlanView,
+    index: Mapping[str, int],
+    shown: PublicEditionRules,
+    lang: str,
+) -> dict[str, Any]:
+    """Patrol routes per shift, each vehicle a colour of its own within its post; the missed
+    visits and the TPS no patrol visits, where the edition shows guard gaps."""
+    t = text(lang)
+    vehicles: dict[str, set[str]] = defaultdict(set)
+    for route in view.routes:
+        vehicles[route.get("post_id", "")].add(route["vehicle_id"])
+    colour: dict[str, str] = {}
+    for mine in vehicles.values():
+        order = sorted(mine, key=lambda v: (_ordinal(v) is None, _ordinal(v) or 0, v))
+        colour.update(zip(order, route_colours(len(order)), strict=True))
+    shifts = []
+    for shift in PATROL_SHIFTS if shown.show_routes else ():
+        routes = [
+            _patrol_route(r, view, index, colour[r["vehicle_id"]], shown.show_timings, lang)
+            for r in view.routes
+            if r["shift"] == shift and len({tuple(xy) for xy in r.get("geometry") or []}) > 1
+        ]
+        if routes:
+            shifts.append({"key": shift, "label": t[f"shift_{shift}"], "routes": routes})
+    patrols: dict[str, Any] = {"shifts": shifts, "missed": None, "unpatrolled": None}
+    if shown.show_guard_gaps:
+        patrols["missed"] = [
+            [index[d["tps_id"]], t[f"shift_{d['shift']}"], d.get("visit", 1), _reason(d, lang)]
+            for d in plan["patrols"].get("dropped", [])
+            if d["tps_id"] in index
+        ]
+        patrols["unpatrolled"] = [n for tps_id, n in index.items() if tps_id not in view.visits]
+    return patrols
+
+
+def _reason(record: Mapping[str, Any], lang: str) -> str:
+    """A record's reason in the language (``reason_id`` or ``reason_en``)."""
+    return str(record.get(f"reason_{lang}") or record.get("reason_id") or "")
+
+
+def _patrol_route(
+    route: Mapping[str, Any],
+    view: PlanView,
+    index: Mapping[str, int],
+    colour: str,
+    timed: bool,
+    lang: str,
+) -> dict[str, Any]:
+    """One patrol route: a readable vehicle name, its stops as TPS indices, its road line."""
+    t = text(lang)
+    post = route.get("post_id", "")
+    post_name = view.post_name.get(post, post)
+    kind = route.get("vehicle_type", "")
+    ordinal = _ordinal(route["vehicle_id"])
+    short = t.get(f"{kind}_short", kind)
+    name = f"{post_name} {short} {ordinal}" if ordinal else str(route["vehicle_id"])
+    minutes = number(float(route.get("duration_s", 0)) / 60, lang)
+    return {
+        "name": name,
+        "post": post_name,
+        "kecamatan": view.post_area.get(post, ""),
+        "type": t.get(kind, kind),
+        "colour": colour,
+        "time": f"{route.get('start', '')}–{route.get('end', '')}" if timed else "",
+        "duration": f"{minutes} {t['minutes']}" if timed else "",
+        "stops": [
+            [
+                index[s["tps_id"]],
+                s.get("arrival", "") if timed else "",
+                s.get("departure", "") if timed else "",
+                s.get("visit", 1),
+            ]
+            for s in route.get("stops", [])
+            if s["tps_id"] in index
+        ],
+        "line": _line(shapely.LineString(route["geometry"])),
+    }
+
+
+def _reserve(
+    frame: gpd.GeoDataFrame,
+    tps: gpd.GeoDataFrame,
+    view: PlanView,
+    boundaries: Boundaries | None,
+    roads: nx.MultiDiGraph | None,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """Staging points named for people: a post by its name, a junction by its road and
+    kelurahan (``Simpang jalan, Kel. Kauman``), never by a road node id."""
+    t = text(lang)
+    points, seen = [], defaultdict(int)
+    for row in frame.itertuples():
+        lon, lat = float(row.geometry.x), float(row.geometry.y)
+        if row.kind == "post":
+            name = view.post_name.get(row.point_id, row.point_id)
+        else:
+            kelurahan = _kelurahan_at(lon, lat, tps, boundaries)
+            road = _road_name(lon, lat, roads)
+            name = (
+                t["junction_on"].format(road=road, kelurahan=kelurahan)
+                if road
+                else t["junction_in"].format(kelurahan=kelurahan)
+            )
+        seen[name] += 1
+        points.append(
+            {
+                "point_id": row.point_id,
+                "name": name if seen[name] == 1 else f"{name} ({seen[name]})",
+                "kind": t.get(f"kind_{row.kind}", row.kind),
+                "lat": round(lat, 6),
+                "lon": round(lon, 6),
+                "served": int(row.tps_served),
+                "worst_s": round(float(row.worst_response_min) * 60),
+                "limit_s": round(float(row.response_limit_min) * 60),
+                "reach_m": int(row.reach_m),
+                "approximate": bool(row.approximate),
+            }
+        )
+    return points
+
+
+def _kelurahan_at(
+    lon: float, lat: float, tps: gpd.GeoDataFrame, boundaries: Boundaries | None
+) -> str:
+    """The kelurahan a point lies in: its boundary polygon, else the nearest TPS'."""
+    frame = None if boundaries is None else boundaries.kelurahan
+    if frame is not None and "kelurahan" in frame.columns and len(frame):
+        inside = frame[frame.to_crs("EPSG:4326").contains(shapely.Point(lon, lat))]
+        if len(inside):
+            return str(inside["kelurahan"].iloc[0])
+    nearest = np.argmin((tps.geometry.x - lon) ** 2 + (tps.geometry.y - lat) ** 2)
+    return str(tps["kelurahan"].iloc[int(nearest)])
+
+
+def _road_name(lon: float, lat: float, roads: nx.MultiDiGraph | None) -> str:
+    """The names of the roads meeting at the junction nearest a point (OSM ``name``), if any."""
+    if roads is None or roads.number_of_nodes() == 0:
+        return ""
+    nodes = list(roads.nodes)
+    xy = np.array([(roads.nodes[n]["x"], roads.nodes[n]["y"]) for n in nodes])
+    node = nodes[int(np.argmin(((xy - (lon, lat)) ** 2).sum(axis=1)))]
+    names: list[str] = []
+    for _, _, data in roads.edges(node, data=True):
+        value = data.get("name")
+        for name in value if isinstance(value, list) else [value]:
+            if isinstance(name, str) and name and name not in names:
+                names.append(name)
+    return " / ".join(names[:2])
+
+
+def _posts(frame: gpd.GeoDataFrame, shown: PublicEditionRules, lang: str) -> list[dict[str, Any]]:
+    """Polresta, Polsek and posts; their officers where strengths are shown."""
+    t = text(lang)
+    posts = []
+    for row in frame.itertuples():
+        post: dict[str, Any] = {
+            "name": row.name,
+            "kind": row.kind,
+            "kind_label": t.get(row.kind, row.kind),
+            "kecamatan": row.kecamatan,
+            "address": row.address,
+            "notes": row.notes,
+            "lat": round(float(row.geometry.y), 6),
+            "lon": round(float(row.geometry.x), 6),
+            "approximate": bool(row.approximate),
+        }
+        if shown.show_strengths:
+            post["officers"] = int(row.polri)
+        posts.append(post)
+    return posts
+
+
+def _road_style(road_class: Any) -> int:
+    """The :data:`ROAD_STYLES` index of a road class (RBI name or OSM tag, or a list of them)."""
+    classes = set(road_class) if isinstance(road_class, list) else {road_class}
+    if classes & MAJOR_ROADS:
+        return 2
+    if classes and classes <= MINOR_ROADS:
+        return 0
+    return 1
+
+
+def _roads(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """The network's roads for the offline basemap, each two-way road once, by style."""
+    lines: list[list[str]] = [[] for _ in ROAD_STYLES]
+    for u, v, data in graph.edges(data=True):
+        if u > v and graph.has_edge(v, u):
+            continue
+        geometry = data.get("geometry")
+        if geometry is None:
+            geometry = shapely.LineString(
+                [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (u, v)]
+            )
+        road_class = data.get("road_class", data.get("highway"))
+        lines[_road_style(road_class)].append(_line(geometry))
+    return [
+        {"name": name, "weight": weight, "colour": colour, "casing": casing, "lines": found}
+        for (name, weight, colour, casing), found in zip(ROAD_STYLES, lines, strict=True)
+        if found
+    ]
+
+
+def _areas(frame: gpd.GeoDataFrame, kind: str, labels: bool) -> list[dict[str, Any]]:
+    """Boundary outlines (rings simplified to about 3 m) with their names and label points."""
+    areas = []
+    for row in frame.itertuples():
+        geometry = shapely.simplify(row.geometry, 0.00003, preserve_topology=True)
+        rings = [
+            encode_line(ring.coords)
+            for polygon in getattr(geometry, "geoms", [geometry])
+            if isinstance(polygon, shapely.Polygon)
+            for ring in (polygon.exterior, *polygon.interiors)
+        ]
+        area: dict[str, Any] = {"name": str(getattr(row, kind, "")), "rings": rings}
+        if labels:
+            inside = geometry.point_on_surface()
+            area["label"] = [round(inside.y, 5), round(inside.x, 5)]
+        areas.append(area)
+    return areas
+
+
+def _logistics(
+    plan: Mapping[str, Any],
+    layers: Mapping[str, gpd.GeoDataFrame],
+    view: PlanView,
+    shown: PublicEditionRules,
+    lang: str,
+) -> dict[str, Any]:
+    """Escort routes per leg and day (where the edition shows routes) and storage sites."""
+    t = text(lang)
+    routes = layers["logistics_routes"]
+    result: dict[str, Any] = {"layers": [], "sites": []}
+    if shown.show_routes and len(routes):
+        groups = routes.groupby(["leg", "day"], sort=False)
+        for (leg, _), group in sorted(groups, key=lambda g: (LEGS.index(g[0][0]), g[0][1])):
+            result["layers"].append(
+                {
+                    "leg": group["leg_label"].iloc[0],
+                    "day": group["day_label"].iloc[0],
+                    "routes": [
+                        _escort_route(row, LEGS.index(leg), view, shown, lang)
+                        for row in group.itertuples()
+                    ],
+                }
+            )
+    shorts = {"warehouse": "G", "ppk": "K", "pps": "S"}
+    for row in layers["logistics_sites"].itertuples():
+        site: dict[str, Any] = {
+            "name": row.name or row.site_id,
+            "kind": row.kind,
+            "kind_label": row.kind_label,
+            "short": shorts.get(row.kind, "?"),
+            "kecamatan": row.kecamatan,
+            "kelurahan": row.kelurahan,
+            "address": row.address,
+            "notes": row.notes,
+            "guard_days": row.guard_days,
+            "lat": round(float(row.geometry.y), 6),
+            "lon": round(float(row.geometry.x), 6),
+            "approximate": bool(row.approximate),
+        }
+        if shown.show_strengths and row.guard_shifts:
+            site["guard_shifts"] = f"{row.guard_shifts} × {row.guard_officers} {t['personnel']}"
+            site["guard_post"] = view.post_name.get(row.guard_post, row.guard_post)
+        result["sites"].append(site)
+    return result
+
+
+def _escort_route(
+    row: Any, leg: int, view: PlanView, shown: PublicEditionRules, lang: str
+) -> dict[str, Any]:
+    """One escort route: truck and escort unit by readable names, stops, line."""
+    t = text(lang)
+    post = view.post_name.get(row.post_id, row.post_id)
+    area = t["city"] if row.area == "kota" else row.area
+    truck = f"{t['truck_of'].capitalize()} {area} {_ordinal(row.truck_id) or row.truck_id}"
+    escort = f"{post} {t['escort_unit']} {_ordinal(row.escort_id) or row.escort_id}"
+    stops = row.stops.split("; ") if row.stops else []
+    if shown.show_strengths:
+        escort += f" ({row.officers} {t['personnel']})"
+    return {
+        "name": f"{truck} · {escort}",
+        "kecamatan": "" if row.area == "kota" else row.area,
+        "colour": LOGISTICS_PALETTE[leg % len(LOGISTICS_PALETTE)],
+        "time": f"{row.start}–{row.end}" if shown.show_timings else "",
+        "duration": f"{number(row.duration_min, lang)} {t['minutes']}"
+        if shown.show_timings
+        else "",
+        "truck": truck,
+        "escort": escort,
+        "post": post,
+        "stops": stops if shown.show_timings else [s.split(" ", 1)[-1] for s in stops],
+        "line": _line(row.geometry),
+    }
+
+
+def _panel(
+    scenario: Scenario,
+    plan: Mapping[str, Any],
+    figures: Mapping[str, Any],
+    edition: str,
+    shown: PublicEditionRules,
+    lang: str,
+    generated: datetime,
+) -> dict[str, Any]:
+    """The title panel: scenario, edition, key figures, tables and the Polsek filter."""
+    t = text(lang)
+    n = figures["tps"]
+    rows: list[list[str]] = []
+    if shown.show_guard_gaps:
+        share = figures["tps_covered"] / n * 100 if n else 0.0
+        rows.append(
+            [
+                t["tps_covered"],
+                f"{number(figures['tps_covered'], lang)} {t['of']} {number(n, lang)} "
+                f"({number(share, lang, 1)}%)",
+            ]
+        )
+    else:
+        rows.append([t["tps"], number(n, lang)])
+    if shown.show_strengths:
+        rows += [
+            [t["officers"], number(figures["officers"], lang)],
+            [t["linmas"], number(figures["linmas"], lang)],
+        ]
+    patrols = figures["patrols"]
+    if shown.show_guard_gaps:
+        if patrols is None:
+            rows.append([t["patrol_coverage"], t["no_patrols"]])
+        else:
+            coverage = (
+                f"{number(patrols['tps_visited'], lang)} {t['of']} {number(n, lang)} {t['tps']}"
+            )
+            if patrols["visit_coverage"] is not None:
+                done = number(patrols["visit_coverage"] * 100, lang, 1)
+                coverage += f"; {done}% {t['visits_done']}"
+            missed = "; ".join(
+                f"{t[f'shift_{shift}']} {number(count, lang)}"
+                for shift, count in patrols["dropped_by_shift"].items()
+            )
+            rows += [
+                [t["patrol_coverage"], coverage],
+                [t["missed_visits"], missed or "0"],
+                [t["unpatrolled"], number(patrols["tps_unpatrolled"], lang)],
+            ]
+    rows.append(
+        [
+            t["worst_response"],
+            f"{number(figures['reserve']['worst_response_min'], lang, 1)} {t['minutes']}",
+        ]
+    )
+    logistics = figures.get("logistics")
+    if logistics is not None and shown.show_strengths:
+        rows.append(
+            [
+                t["logistics"],
+                f"{number(logistics['routes'], lang)} {t['logistics_text']}, "
+                f"{number(logistics['escort_hours'], lang)} {t['officer_hours']}; "
+                f"{number(logistics['undelivered'], lang)} {t['undelivered']}",
+            ]
+        )
+    per_polsek = figures["per_polsek"].values()
+    if shown.show_strengths:
+        head = [t["polsek"], t["tps"], t["officers"], t["linmas"]]
+        table = [
+            [
+                f["polsek"],
+                number(f["tps"], lang),
+                number(f["officers"], lang),
+                number(f["linmas"], lang),
+            ]
+            for f in per_polsek
+        ]
+    else:
+        head = [t["polsek"], t["tps"]]
+        table = [[f["polsek"], number(f["tps"], lang)] for f in per_polsek]
+    counts = scenario.tps["risk"].value_counts()
+    categories = [
+        [risk_label(r.value, lang), number(int(counts.get(r.value, 0)), lang)] for r in RiskCategory
+    ]
+    sections = [
+        {"title": t["key_figures"], "rows": rows},
+        {"title": t["per_polsek"], "head": head, "rows": table},
+        {"title": t["categories"], "rows": categories},
+    ]
+    if isinstance(plan.get("logistics"), Mapping):
+        schedule = _logistics_schedule(plan["logistics"], lang)
+        sections.append({"title": t["schedule"], "rows": schedule})
+    edition_text = t["edition_internal" if edition == "internal" else "edition_public"]
+    return {
+        "scenario": scenario.name,
+        "edition": edition_text,
+        "meta": f"{t['generated']} {generated:%Y-%m-%d %H:%M} WIB · tps-planner "
+        f"{t['version']} {__version__}",
+        "sections": sections,
+        "filter": [[k, f["polsek"]] for k, f in figures["per_polsek"].items()],
+    }
+
+
+def _logistics_schedule(section: Mapping[str, Any], lang: str) -> list[list[str]]:
+    """Which legs move goods on which day: ``H-1 (26 Nov)``, ``PPS → TPS``."""
+    days: dict[int, set[str]] = defaultdict(set)
+    for route in section.get("routes", []):
+        days[day_of(route["start_s"])].add(route["leg"])
+    return [
+        [
+            day_name(section["election_date"], day, lang),
+            ", ".join(leg_label(leg, lang) for leg in LEGS if leg in legs),
+        ]
+        for day, legs in sorted(days.items())
+    ]
+
+
+def _legend(data: Mapping[str, Any], lang: str) -> list[list[str]]:
+    """The legend: a symbol, its colour and its meaning for every layer the page has."""
+    t = text(lang)
+    items = [["dot", r["colour"], r["label"]] for r in data["risks"]]
+    if "groups" in data:
+        items += [
+            ["ring", RISK_COLOURS["kurang_rawan"], t["legend_anchor"]],
+            ["uncov", UNCOVERED_COLOUR, t["legend_uncovered"]],
+            ["line", GROUP_COLOUR, t["legend_group"]],
+        ]
+    patrols = data.get("patrols")
+    if patrols and patrols["shifts"]:
+        items.append(["route", ROUTE_PALETTE[0], t["legend_route"]])
+    if patrols and patrols["missed"] is not None:
+        items += [
+            ["missed", MISSED_COLOUR, t["legend_missed"]],
+            ["nopatrol", UNPATROLLED_COLOUR, t["legend_unpatrolled"]],
+        ]
+    logistics = data.get("logistics")
+    if logistics and logistics["layers"]:
+        items.append(["escort", LOGISTICS_PALETTE[0], t["legend_logistics"]])
+    if logistics:
+        items.append(["site", "#6d4c41", t["legend_sites"]])
+    items += [
+        ["reserve", RESERVE_COLOUR, t["legend_reserve"]],
+        ["post", "#0d2a6b", t["legend_post"]],
+    ]
+    return items

@@ -1,0 +1,67 @@
+"""The scenario on the road network: TPS and posts snapped, the router for travel times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+
+from planner.errors import InputError, Problem, ProblemLog
+from planner.inputs.scenario import Scenario
+from planner.roads.network import NetworkReport
+from planner.roads.routing import RoadRouter
+from planner.roads.snap import EdgeIndex, SnappedPoints, snap_frame
+
+
+@dataclass(frozen=True)
+class RoadContext:
+    """A scenario placed on a road network, with the router for travel times."""
+
+    graph: nx.MultiDiGraph
+    report: NetworkReport
+    router: RoadRouter
+    tps_points: SnappedPoints
+    post_points: SnappedPoints
+
+
+def place_on_network(
+    scenario: Scenario, graph: nx.MultiDiGraph, report: NetworkReport
+) -> RoadContext:
+    """Snap TPS and posts to the network; a point (a listed site too) too far from any road is
+    an input error."""
+    index = EdgeIndex(graph)
+    tps_points = snap_frame(index, scenario.tps, "tps_id")
+    post_points = snap_frame(index, scenario.posts, "post_id")
+    limit = scenario.rules.snap_max_distance_m
+    problems = [
+        *far_from_road(scenario.tps, tps_points, scenario.sources["tps"], limit),
+        *far_from_road(scenario.posts, post_points, scenario.sources["posts"], limit),
+    ]
+    if scenario.sites is not None:
+        sites = snap_frame(index, scenario.sites, "site_id")
+        problems += far_from_road(scenario.sites, sites, scenario.sources["sites"], limit)
+    if problems:
+        raise InputError(problems)
+    return RoadContext(graph, report, RoadRouter(graph), tps_points, post_points)
+
+
+def far_from_road(
+    frame: gpd.GeoDataFrame, points: SnappedPoints, source: str, limit: float
+) -> list[Problem]:
+    """Problems for points farther from the network than ``limit`` metres."""
+    log = ProblemLog(source, row_label=str(frame.attrs.get("row_label", "baris")))  # type: ignore[arg-type]
+    for row, distance, point_id in zip(
+        frame["source_row"], points.distance_m, points.ids, strict=True
+    ):
+        if distance > limit:
+            log.add(
+                f"'{point_id}' berjarak {distance:,.0f} m dari jalan terdekat "
+                f"(batas {limit:,.0f} m): di luar wilayah jaringan jalan atau koordinat salah",
+                f"'{point_id}' is {distance:,.0f} m from the nearest road (limit {limit:,.0f} m):"
+                " outside the network area or wrong coordinates",
+                row=int(row),
+                column="latitude/longitude",
+                code="far_from_road",
+            )
+    return log.problems

@@ -1,0 +1,1 @@
+"""Solvers: guard groups and bounds, named pairs, reserve, routing core, patrols, logistics."""
