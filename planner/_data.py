@@ -6,6 +6,8 @@ from pathlib import Path
 
 MALANG_POSTS = "malang_posts.csv"
 """The Kota Malang Polresta and Polsek (approximate locations), shipped as an example."""
+DEMO_FILE = "malang_demo.toml"
+"""The Kota Malang demo's settings: elections, TPS counts, risk mix, roster."""
 
 
 def data_dir() -> Path:

@@ -55,10 +55,6 @@ class NetworkSourceError(InputError):
     """No road network could be loaded from any configured source."""
 
 
-class PlanError(RuntimeError):
-    """A plan could not be produced for a reason other than bad input."""
-
-
 @dataclass
 class ProblemLog:
     """Collects problems for one file so that all of them are reported in one pass."""

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from planner.inputs.rules import load_rules
 from planner.outputs._page import DATA_ELEMENT_ID, STATIC, assemble, script_json
-from planner.outputs.maps import _road_name, build_map, encode_line, route_colours
+from planner.outputs.basemap import encode_line
+from planner.outputs.map_legend import route_colours
+from planner.outputs.maps import _road_name, build_map
 from tests.city import grid_city
 from tests.pages import page_data
 from tests.test_exports import synthetic_case
@@ -28,7 +30,7 @@ DANGEROUS = ("<", ">", "&", "{", "}", "\u2028", "\u2029")
 
 
 def decode_line(text: str) -> list[tuple[float, float]]:
-    """The (lon, lat) points of :func:`planner.outputs.maps.encode_line`, as tpsmap.js reads."""
+    """The (lon, lat) points of :func:`planner.outputs.basemap.encode_line`, as tpsmap.js reads."""
     digits = {
         c: n
         for n, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")

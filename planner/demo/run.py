@@ -11,7 +11,7 @@ from typing import Any
 
 from planner import __version__
 from planner._atomic import atomic_path, staged_folder, write_text
-from planner._data import MALANG_POSTS, data_path
+from planner._data import DEMO_FILE, MALANG_POSTS, data_path
 from planner.demo.roster import synthetic_roster
 from planner.demo.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
 from planner.errors import InputError, Problem
@@ -27,12 +27,7 @@ from planner.roads.sources import (
     resolve_network,
 )
 
-DEMO_FILE = "malang_demo.toml"
 POSTS_FILE = MALANG_POSTS
-
-
-DemoResult = PlanResult
-"""What :func:`run_demo` returns (a :class:`planner.pipeline.PlanResult`)."""
 
 
 def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]:

@@ -18,7 +18,7 @@ import networkx as nx
 import pandas as pd
 
 from planner._atomic import staged_folder, write_text
-from planner._data import MALANG_POSTS, data_path
+from planner._data import DEMO_FILE, MALANG_POSTS, data_path
 from planner.demo.roster import synthetic_roster
 from planner.demo.synthetic import DemoSpec, generate_tps
 from planner.errors import InputError, Problem
@@ -30,7 +30,6 @@ TPS_NAME = "tps.csv"
 POSTS_NAME = "pos.csv"
 ROSTER_NAME = "personel.csv"
 
-DEMO_FILE = "malang_demo.toml"
 EXAMPLE_TPS_FILE = "contoh_tps.csv"
 """The example TPS, shipped in the package data (made by :func:`example_tps`)."""
 EXAMPLE_KECAMATAN = "Klojen"

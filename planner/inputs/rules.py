@@ -7,13 +7,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from planner._data import data_path
 from planner.errors import InputError, ProblemLog
+from planner.inputs._rules_reader import AUTO as AUTO  # "auto" in a rules file: the solver sizes it
+from planner.inputs._rules_reader import RulesReader, is_number
 
 Metaheuristic = Literal[
     "ruin_and_recreate",
@@ -213,12 +215,9 @@ FLOWS: tuple[tuple[str, ...], ...] = (LEGS[:3], LEGS[3:])
 SITE_KINDS = ("warehouse", "ppk", "pps")
 """Storage sites: the KPU warehouse, a PPK per kecamatan, a PPS per kelurahan."""
 RESERVE_MODELS = ("lscp", "pcenter", "mclp")
-AUTO = "auto"
-"""A fleet size left to the solver."""
 PATROL_VEHICLES = ("car", "motorbike")
 """Patrol vehicle types (:mod:`planner.solve.patrols`)."""
 POST_KINDS = ("polresta", "polsek", "pos")
-_DAY_TIME = re.compile(r"H(?:([+-])(\d{1,2}))?\s+(\d{1,2}:\d{2})")
 
 
 @dataclass(frozen=True)
@@ -319,7 +318,7 @@ def load_rules(scenario: str | Path | Mapping[str, Any] | None = None) -> Rules:
 def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
     """Build :class:`Rules` from a merged dictionary, reporting every bad key at once."""
     log = ProblemLog(source, row_label="baris TOML")
-    reader = _Reader(raw, log)
+    reader = RulesReader(raw, log)
     pattern: dict[RiskCategory, GuardPattern] = {}
     for category in RiskCategory:
         key = f"pattern.{category.value}"
@@ -333,7 +332,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
     for road_class in speeds if isinstance(speeds, Mapping) else {}:
         speeds_kph[road_class] = reader.number(f"network.speeds_kph.{road_class}", positive=True)
     bbox = reader.get("area.bbox", [])
-    if not (isinstance(bbox, list) and len(bbox) == 4 and all(_is_number(v) for v in bbox)):
+    if not (isinstance(bbox, list) and len(bbox) == 4 and all(is_number(v) for v in bbox)):
         log.add(
             "area.bbox harus [barat, selatan, timur, utara] dalam derajat",
             "area.bbox must be [west, south, east, north] in degrees",
@@ -432,7 +431,7 @@ def solver_overrides(
     return {k: v for k, v in (("assignment", assignment), ("patrol", patrol)) if v}
 
 
-def _logistics_rules(reader: _Reader) -> LogisticsRules:
+def _logistics_rules(reader: RulesReader) -> LogisticsRules:
     """The ``[logistics]`` tables."""
 
     def fleet(name: str, escort_kind: str) -> FleetRules:
@@ -484,7 +483,7 @@ def _logistics_rules(reader: _Reader) -> LogisticsRules:
     )
 
 
-def _legs(reader: _Reader) -> dict[str, tuple[tuple[int, int], ...]]:
+def _legs(reader: RulesReader) -> dict[str, tuple[tuple[int, int], ...]]:
     """Each leg's windows; the legs of one fleet may not overlap in time."""
     legs = {leg: reader.windows(f"logistics.legs.{leg}") for leg in LEGS}
     for fleet in ("city", "local"):
@@ -501,7 +500,7 @@ def _legs(reader: _Reader) -> dict[str, tuple[tuple[int, int], ...]]:
     return legs
 
 
-def _patrol_shift(reader: _Reader, name: str) -> PatrolShift:
+def _patrol_shift(reader: RulesReader, name: str) -> PatrolShift:
     """The voting shift from ``[patrol]``, the others from ``[patrol.<name>]``."""
     table = "patrol" if name == PATROL_SHIFTS[0] else f"patrol.{name}"
     hours = {}
@@ -523,171 +522,3 @@ def _patrol_shift(reader: _Reader, name: str) -> PatrolShift:
         max_route_hours=reader.number(f"{table}.max_route_hours", positive=True),
         visits={c: reader.integer(f"{table}.visits.{c.value}", 0) for c in RiskCategory},
     )
-
-
-def _day_seconds(text: Any) -> int | None:
-    """Seconds from voting-day 00:00 of ``"H-4 08:00"`` (``"H 20:00"``, ``"H+1 06:00"``)."""
-    match = _DAY_TIME.fullmatch(str(text).strip())
-    if match is None:
-        return None
-    sign, days, clock = match.groups()
-    try:
-        of_day = time.fromisoformat(clock.zfill(5))
-    except ValueError:
-        return None
-    offset = int(days or 0) * (-1 if sign == "-" else 1)
-    return offset * 86_400 + of_day.hour * 3600 + of_day.minute * 60
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-class _Reader:
-    """Typed access to dotted keys of a TOML dictionary, logging what is wrong."""
-
-    def __init__(self, raw: Mapping[str, Any], log: ProblemLog):
-        self.raw = raw
-        self.log = log
-
-    def get(self, dotted: str, default: Any = None) -> Any:
-        node: Any = self.raw
-        for part in dotted.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                return default
-            node = node[part]
-        return node
-
-    def _missing(self, dotted: str) -> None:
-        self.log.add(
-            f"kunci '{dotted}' tidak ada", f"key '{dotted}' is missing", column=dotted, code="key"
-        )
-
-    def number(self, dotted: str, positive: bool = False) -> float:
-        value = self.get(dotted)
-        if value is None:
-            self._missing(dotted)
-            return 1.0
-        if not _is_number(value) or (positive and value <= 0):
-            self.log.add(
-                f"'{dotted}' harus angka{' positif' if positive else ''}, bukan {value!r}",
-                f"'{dotted}' must be a{' positive' if positive else ''} number, not {value!r}",
-                column=dotted,
-                code="key",
-            )
-            return 1.0
-        return float(value)
-
-    def integer(self, dotted: str, minimum: int) -> int:
-        value = self.get(dotted)
-        if value is None:
-            self._missing(dotted)
-            return minimum
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            self.log.add(
-                f"'{dotted}' harus bilangan bulat >= {minimum}, bukan {value!r}",
-                f"'{dotted}' must be a whole number >= {minimum}, not {value!r}",
-                column=dotted,
-                code="key",
-            )
-            return minimum
-        return value
-
-    def fleet_size(self, dotted: str) -> int | None:
-        """A whole number >= 0, or ``"auto"`` (``None``: sized by the solver)."""
-        return None if self.get(dotted) == AUTO else self.integer(dotted, 0)
-
-    def choice(self, dotted: str, allowed: tuple[str, ...]) -> str:
-        value = self.get(dotted)
-        if value not in allowed:
-            self.log.add(
-                f"'{dotted}' harus salah satu dari {', '.join(allowed)}, bukan {value!r}",
-                f"'{dotted}' must be one of {', '.join(allowed)}, not {value!r}",
-                column=dotted,
-                code="key",
-            )
-            return allowed[0]
-        return str(value)
-
-    def counts(self, dotted: str) -> dict[str, int]:
-        """A table of names to whole numbers >= 0 (empty when absent)."""
-        table = self.get(dotted, {})
-        if not isinstance(table, Mapping):
-            self.log.add(
-                f"'{dotted}' harus tabel nama = angka",
-                f"'{dotted}' must be a table of name = number",
-                column=dotted,
-                code="key",
-            )
-            return {}
-        return {str(k): self.integer(f"{dotted}.{k}", 0) for k in table}
-
-    def date(self, dotted: str) -> str:
-        """An ISO date ``YYYY-MM-DD``, kept as text."""
-        value = self.get(dotted)
-        try:
-            return date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            self.log.add(
-                f"'{dotted}' harus tanggal TTTT-BB-HH, bukan {value!r}",
-                f"'{dotted}' must be a date YYYY-MM-DD, not {value!r}",
-                column=dotted,
-                code="key",
-            )
-            return "2000-01-01"
-
-    def windows(self, dotted: str) -> tuple[tuple[int, int], ...]:
-        """Sorted, disjoint ``["H-1 07:00", "H-1 18:00"]`` windows in seconds from H 00:00."""
-        value = self.get(dotted)
-        out: list[tuple[int, int]] = []
-        for window in value if isinstance(value, list) else []:
-            pair = window if isinstance(window, list) and len(window) == 2 else [None, None]
-            first, last = _day_seconds(pair[0]), _day_seconds(pair[1])
-            if first is None or last is None or first >= last:
-                out = []
-                break
-            out.append((first, last))
-        if out and all(a[1] <= b[0] for a, b in itertools.pairwise(out)):
-            return tuple(out)
-        self.log.add(
-            f"'{dotted}' harus daftar jendela waktu berurutan seperti "
-            f'[["H-1 07:00", "H-1 18:00"]], bukan {value!r}',
-            f"'{dotted}' must be a list of ordered windows like "
-            f'[["H-1 07:00", "H-1 18:00"]], not {value!r}',
-            column=dotted,
-            code="key",
-        )
-        return ()
-
-    def day_clock(self, dotted: str) -> int | None:
-        """A clock time ``HH:MM`` from 00:00 to 24:00 as seconds after midnight (None: bad)."""
-        value = self.get(dotted)
-        text = value.isoformat(timespec="minutes") if isinstance(value, time) else str(value)
-        if text == "24:00":
-            return 86_400
-        try:
-            clock = time.fromisoformat(text)
-        except ValueError:
-            self.log.add(
-                f"'{dotted}' harus jam JJ:MM (00:00-24:00), bukan {value!r}",
-                f"'{dotted}' must be a clock time HH:MM (00:00-24:00), not {value!r}",
-                column=dotted,
-                code="key",
-            )
-            return None
-        return clock.hour * 3600 + clock.minute * 60
-
-    def clock(self, dotted: str) -> time:
-        value = self.get(dotted)
-        if isinstance(value, time):
-            return value
-        try:
-            return time.fromisoformat(str(value))
-        except ValueError:
-            self.log.add(
-                f"'{dotted}' harus jam JJ:MM, bukan {value!r}",
-                f"'{dotted}' must be a clock time HH:MM, not {value!r}",
-                column=dotted,
-                code="key",
-            )
-            return time(0, 0)

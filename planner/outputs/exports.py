@@ -25,7 +25,7 @@ from planner.inputs.scenario import Scenario
 from planner.outputs.layers import PlanView, key_figures, officer_names, plan_layers, refuse_inputs
 from planner.outputs.logistics_layers import (
     SITE_LABELS,
-    clock,
+    clock_of_iso,
     day_name,
     day_of,
     leg_label,
@@ -291,7 +291,7 @@ def escort_rows(
             route["start"],
             duty=h["escort"],
             task=leg_label(route["leg"], lang),
-            time=f"{clock(route['start'])}–{clock(route['end'])}",
+            time=f"{clock_of_iso(route['start'])}–{clock_of_iso(route['end'])}",
             truck=route["truck_id"],
             escort_unit=route["escort_id"],
             officers=int(route["officers"]),
@@ -311,7 +311,7 @@ def escort_rows(
             found[0]["start"],
             duty=f"{h['guard']} {kind}".strip(),
             task=names.get(site_id, site_id),
-            time=", ".join(f"{clock(g['start'])}–{clock(g['end'])}" for g in found),
+            time=", ".join(f"{clock_of_iso(g['start'])}–{clock_of_iso(g['end'])}" for g in found),
             officers=sum(int(g["officers"]) for g in found),
             notes=f"{found[0]['officers']} {h['per_shift']}"
             + (f"; {h['approximate']}" if site.get("approximate") else ""),

@@ -58,7 +58,7 @@ def day_name(election_date: str, day: int, lang: str) -> str:
     return f"{label} ({when.day} {month})"
 
 
-def clock(iso: str) -> str:
+def clock_of_iso(iso: str) -> str:
     """``HH:MM`` of a WIB date-time string."""
     return iso[11:16]
 
@@ -78,7 +78,7 @@ def stop_summary(
         if runs and runs[-1][1:3] == [stop["action"], stop["place"]]:
             runs[-1][3] += 1
         else:
-            runs.append([clock(stop["start"]), stop["action"], stop["place"], 1])
+            runs.append([clock_of_iso(stop["start"]), stop["action"], stop["place"], 1])
     return [
         f"{start} {actions.get(action, action)} {names.get(place, place)}"
         + (f" ({count})" if count > 1 else "")
@@ -124,8 +124,8 @@ def _routes(section: Mapping[str, Any], lang: str) -> gpd.GeoDataFrame:
                 "escort_id": route["escort_id"],
                 "post_id": route["post_id"],
                 "officers": int(route["officers"]),
-                "start": clock(route["start"]),
-                "end": clock(route["end"]),
+                "start": clock_of_iso(route["start"]),
+                "end": clock_of_iso(route["end"]),
                 "duration_min": round(route["duration_s"] / 60),
                 "stop_count": len(route["stops"]),
                 "stops": stops,

@@ -9,10 +9,9 @@ strengths, timings, routes and guard gaps only as ``[public_edition]`` allows.
 
 from __future__ import annotations
 
-import colorsys
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -25,10 +24,10 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
-from planner import __version__
 from planner.inputs.rules import LEGS, PATROL_SHIFTS, PublicEditionRules, RiskCategory
 from planner.inputs.scenario import Scenario
 from planner.outputs._page import MapPage, assemble
+from planner.outputs.basemap import areas, line_text, road_lines
 from planner.outputs.layers import (
     PlanView,
     key_figures,
@@ -37,7 +36,18 @@ from planner.outputs.layers import (
     public_plan,
     refuse_inputs,
 )
-from planner.outputs.logistics_layers import day_name, day_of, leg_label
+from planner.outputs.map_legend import (
+    GROUP_COLOUR,
+    LOGISTICS_PALETTE,
+    MISSED_COLOUR,
+    RESERVE_COLOUR,
+    RISK_COLOURS,
+    UNCOVERED_COLOUR,
+    UNPATROLLED_COLOUR,
+    legend,
+    route_colours,
+)
+from planner.outputs.map_panel import title_panel
 from planner.outputs.map_text import number, risk_label, text
 from planner.progress import now_wib
 from planner.roads.sources import Boundaries
@@ -45,50 +55,6 @@ from planner.roads.sources import Boundaries
 Edition = Literal["internal", "public"]
 Lang = Literal["id", "en"]
 EDITIONS: tuple[str, ...] = ("internal", "public")
-
-RISK_COLOURS = {
-    "kurang_rawan": "#2e7d32",
-    "rawan": "#f9a825",
-    "sangat_rawan": "#c62828",
-    "khusus": "#6a1b9a",
-}
-UNCOVERED_COLOUR = "#9e9e9e"
-MISSED_COLOUR = "#ff6d00"
-UNPATROLLED_COLOUR = "#d50000"
-ROUTE_PALETTE = (
-    "#1565c0",
-    "#d81b60",
-    "#00838f",
-    "#ef6c00",
-    "#5e35b1",
-    "#43a047",
-    "#6d4c41",
-    "#9e9d24",
-    "#00acc1",
-    "#8e24aa",
-    "#f4511e",
-    "#283593",
-)
-"""Patrol route colours; a Polsek with more vehicles gets evenly spaced hues instead."""
-LOGISTICS_PALETTE = ("#004d40", "#00796b", "#4db6ac", "#4e342e", "#795548", "#a1887f")
-"""One colour per logistics leg (:data:`planner.inputs.rules.LEGS`): teal out, brown back, none a
-risk colour."""
-RESERVE_COLOUR = "#0d47a1"
-GROUP_COLOUR = "#37474f"
-ROAD_STYLES = (
-    ("minor", 1.5, "#ffffff", "#d0cac0"),
-    ("local", 2.5, "#ffffff", "#bdb6aa"),
-    ("major", 4.0, "#fbd38d", "#c49a4a"),
-)
-"""The offline basemap's road styles, drawn in this order: name, weight, colour, casing."""
-MAJOR_ROADS = frozenset(
-    {"Jalan Arteri", "Jalan Kolektor", "trunk", "primary", "secondary"}
-    | {"trunk_link", "primary_link", "secondary_link"}
-)
-MINOR_ROADS = frozenset({"Jalan Lain", "service", "living_street", "track", "Jalan Setapak"})
-SIMPLIFY_DEG = 0.00002
-"""Lines are simplified to about 2 m (fewer points to draw) and written at 1e-5 degree."""
-_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 def build_map(
@@ -195,11 +161,11 @@ def map_data(
         "tps": _tps_columns(plan, tps, reserve, shown),
         "reserve": reserve,
         "posts": _posts(layers["posts"], shown, lang),
-        "roads": None if roads is None else _roads(roads),
+        "roads": None if roads is None else road_lines(roads),
     }
     for kind in ("kecamatan", "kelurahan"):
         if kind in layers:
-            data[kind] = _areas(layers[kind], kind, labels=kind == "kelurahan")
+            data[kind] = areas(layers[kind], kind, labels=kind == "kelurahan")
     if shown.show_guard_gaps:
         data["groups"] = _groups(plan, view, index, edition, shown, lang)
     if view.has_patrols and (shown.show_routes or shown.show_guard_gaps):
@@ -207,8 +173,10 @@ def map_data(
     if view.has_logistics:
         data["logistics"] = _logistics(plan, layers, view, shown, lang)
     figures = key_figures(scenario, plan)
-    data["panel"] = _panel(scenario, plan, figures, edition, shown, lang, generated or now_wib())
-    data["legend"] = _legend(data, lang)
+    data["panel"] = title_panel(
+        scenario, plan, figures, edition, shown, lang, generated or now_wib()
+    )
+    data["legend"] = legend(data, lang)
     return data
 
 
@@ -217,30 +185,6 @@ def _shown(scenario: Scenario, edition: str) -> PublicEditionRules:
     if edition == "internal":
         return PublicEditionRules(True, True, True, True)
     return scenario.rules.public_edition
-
-
-def encode_line(coordinates: Iterable[Sequence[float]]) -> str:
-    """(lon, lat) points as text: zig-zag varints of 1e-5 degree steps, lat then lon, five
-    bits a character from ``A-Za-z0-9-_`` (a JSON- and HTML-safe form of Google's polyline)."""
-    out: list[str] = []
-    last = (0, 0)
-    for lon, lat, *_ in coordinates:
-        here = (round(lat * 1e5), round(lon * 1e5))
-        if out and here == last:
-            continue
-        for step in (here[0] - last[0], here[1] - last[1]):
-            value = step * 2 if step >= 0 else -step * 2 - 1
-            while value >= 32:
-                out.append(_DIGITS[32 | (value & 31)])
-                value >>= 5
-            out.append(_DIGITS[value])
-        last = here
-    return "".join(out)
-
-
-def _line(geometry: Any) -> str:
-    """A line geometry simplified by :data:`SIMPLIFY_DEG`, encoded."""
-    return encode_line(shapely.simplify(geometry, SIMPLIFY_DEG).coords)
 
 
 def _tps_columns(
@@ -310,14 +254,6 @@ def _ordinal(identifier: str) -> int | None:
     """The number an id ends with (``polsek_klojen-motor-7``: 7), if any."""
     found = re.search(r"(\d+)$", identifier)
     return int(found[1]) if found else None
-
-
-def route_colours(count: int) -> list[str]:
-    """``count`` colours, all different: the palette, else evenly spaced hues."""
-    if count <= len(ROUTE_PALETTE):
-        return list(ROUTE_PALETTE[:count])
-    shades = (colorsys.hls_to_rgb(n / count, 0.36 + 0.1 * (n % 2), 0.75) for n in range(count))
-    return ["#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in rgb)) for rgb in shades]
 
 
 def _patrols(
@@ -397,7 +333,7 @@ def _patrol_route(
             for s in route.get("stops", [])
             if s["tps_id"] in index
         ],
-        "line": _line(shapely.LineString(route["geometry"])),
+        "line": line_text(shapely.LineString(route["geometry"])),
     }
 
 
@@ -494,55 +430,6 @@ def _posts(frame: gpd.GeoDataFrame, shown: PublicEditionRules, lang: str) -> lis
     return posts
 
 
-def _road_style(road_class: Any) -> int:
-    """The :data:`ROAD_STYLES` index of a road class (RBI name or OSM tag, or a list of them)."""
-    classes = set(road_class) if isinstance(road_class, list) else {road_class}
-    if classes & MAJOR_ROADS:
-        return 2
-    if classes and classes <= MINOR_ROADS:
-        return 0
-    return 1
-
-
-def _roads(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
-    """The network's roads for the offline basemap, each two-way road once, by style."""
-    lines: list[list[str]] = [[] for _ in ROAD_STYLES]
-    for u, v, data in graph.edges(data=True):
-        if u > v and graph.has_edge(v, u):
-            continue
-        geometry = data.get("geometry")
-        if geometry is None:
-            geometry = shapely.LineString(
-                [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (u, v)]
-            )
-        road_class = data.get("road_class", data.get("highway"))
-        lines[_road_style(road_class)].append(_line(geometry))
-    return [
-        {"name": name, "weight": weight, "colour": colour, "casing": casing, "lines": found}
-        for (name, weight, colour, casing), found in zip(ROAD_STYLES, lines, strict=True)
-        if found
-    ]
-
-
-def _areas(frame: gpd.GeoDataFrame, kind: str, labels: bool) -> list[dict[str, Any]]:
-    """Boundary outlines (rings simplified to about 3 m) with their names and label points."""
-    areas = []
-    for row in frame.itertuples():
-        geometry = shapely.simplify(row.geometry, 0.00003, preserve_topology=True)
-        rings = [
-            encode_line(ring.coords)
-            for polygon in getattr(geometry, "geoms", [geometry])
-            if isinstance(polygon, shapely.Polygon)
-            for ring in (polygon.exterior, *polygon.interiors)
-        ]
-        area: dict[str, Any] = {"name": str(getattr(row, kind, "")), "rings": rings}
-        if labels:
-            inside = geometry.point_on_surface()
-            area["label"] = [round(inside.y, 5), round(inside.x, 5)]
-        areas.append(area)
-    return areas
-
-
 def _logistics(
     plan: Mapping[str, Any],
     layers: Mapping[str, gpd.GeoDataFrame],
@@ -614,152 +501,5 @@ def _escort_route(
         "escort": escort,
         "post": post,
         "stops": stops if shown.show_timings else [s.split(" ", 1)[-1] for s in stops],
-        "line": _line(row.geometry),
+        "line": line_text(row.geometry),
     }
-
-
-def _panel(
-    scenario: Scenario,
-    plan: Mapping[str, Any],
-    figures: Mapping[str, Any],
-    edition: str,
-    shown: PublicEditionRules,
-    lang: str,
-    generated: datetime,
-) -> dict[str, Any]:
-    """The title panel: scenario, edition, key figures, tables and the Polsek filter."""
-    t = text(lang)
-    n = figures["tps"]
-    rows: list[list[str]] = []
-    if shown.show_guard_gaps:
-        share = figures["tps_covered"] / n * 100 if n else 0.0
-        rows.append(
-            [
-                t["tps_covered"],
-                f"{number(figures['tps_covered'], lang)} {t['of']} {number(n, lang)} "
-                f"({number(share, lang, 1)}%)",
-            ]
-        )
-    else:
-        rows.append([t["tps"], number(n, lang)])
-    if shown.show_strengths:
-        rows += [
-            [t["officers"], number(figures["officers"], lang)],
-            [t["linmas"], number(figures["linmas"], lang)],
-        ]
-    patrols = figures["patrols"]
-    if shown.show_guard_gaps:
-        if patrols is None:
-            rows.append([t["patrol_coverage"], t["no_patrols"]])
-        else:
-            coverage = (
-                f"{number(patrols['tps_visited'], lang)} {t['of']} {number(n, lang)} {t['tps']}"
-            )
-            if patrols["visit_coverage"] is not None:
-                done = number(patrols["visit_coverage"] * 100, lang, 1)
-                coverage += f"; {done}% {t['visits_done']}"
-            missed = "; ".join(
-                f"{t[f'shift_{shift}']} {number(count, lang)}"
-                for shift, count in patrols["dropped_by_shift"].items()
-            )
-            rows += [
-                [t["patrol_coverage"], coverage],
-                [t["missed_visits"], missed or "0"],
-                [t["unpatrolled"], number(patrols["tps_unpatrolled"], lang)],
-            ]
-    rows.append(
-        [
-            t["worst_response"],
-            f"{number(figures['reserve']['worst_response_min'], lang, 1)} {t['minutes']}",
-        ]
-    )
-    logistics = figures.get("logistics")
-    if logistics is not None and shown.show_strengths:
-        rows.append(
-            [
-                t["logistics"],
-                f"{number(logistics['routes'], lang)} {t['logistics_text']}, "
-                f"{number(logistics['escort_hours'], lang)} {t['officer_hours']}; "
-                f"{number(logistics['undelivered'], lang)} {t['undelivered']}",
-            ]
-        )
-    per_polsek = figures["per_polsek"].values()
-    if shown.show_strengths:
-        head = [t["polsek"], t["tps"], t["officers"], t["linmas"]]
-        table = [
-            [
-                f["polsek"],
-                number(f["tps"], lang),
-                number(f["officers"], lang),
-                number(f["linmas"], lang),
-            ]
-            for f in per_polsek
-        ]
-    else:
-        head = [t["polsek"], t["tps"]]
-        table = [[f["polsek"], number(f["tps"], lang)] for f in per_polsek]
-    counts = scenario.tps["risk"].value_counts()
-    categories = [
-        [risk_label(r.value, lang), number(int(counts.get(r.value, 0)), lang)] for r in RiskCategory
-    ]
-    sections = [
-        {"title": t["key_figures"], "rows": rows},
-        {"title": t["per_polsek"], "head": head, "rows": table},
-        {"title": t["categories"], "rows": categories},
-    ]
-    if isinstance(plan.get("logistics"), Mapping):
-        schedule = _logistics_schedule(plan["logistics"], lang)
-        sections.append({"title": t["schedule"], "rows": schedule})
-    edition_text = t["edition_internal" if edition == "internal" else "edition_public"]
-    return {
-        "scenario": scenario.name,
-        "edition": edition_text,
-        "meta": f"{t['generated']} {generated:%Y-%m-%d %H:%M} WIB · tps-planner "
-        f"{t['version']} {__version__}",
-        "sections": sections,
-        "filter": [[k, f["polsek"]] for k, f in figures["per_polsek"].items()],
-    }
-
-
-def _logistics_schedule(section: Mapping[str, Any], lang: str) -> list[list[str]]:
-    """Which legs move goods on which day: ``H-1 (26 Nov)``, ``PPS → TPS``."""
-    days: dict[int, set[str]] = defaultdict(set)
-    for route in section.get("routes", []):
-        days[day_of(route["start_s"])].add(route["leg"])
-    return [
-        [
-            day_name(section["election_date"], day, lang),
-            ", ".join(leg_label(leg, lang) for leg in LEGS if leg in legs),
-        ]
-        for day, legs in sorted(days.items())
-    ]
-
-
-def _legend(data: Mapping[str, Any], lang: str) -> list[list[str]]:
-    """The legend: a symbol, its colour and its meaning for every layer the page has."""
-    t = text(lang)
-    items = [["dot", r["colour"], r["label"]] for r in data["risks"]]
-    if "groups" in data:
-        items += [
-            ["ring", RISK_COLOURS["kurang_rawan"], t["legend_anchor"]],
-            ["uncov", UNCOVERED_COLOUR, t["legend_uncovered"]],
-            ["line", GROUP_COLOUR, t["legend_group"]],
-        ]
-    patrols = data.get("patrols")
-    if patrols and patrols["shifts"]:
-        items.append(["route", ROUTE_PALETTE[0], t["legend_route"]])
-    if patrols and patrols["missed"] is not None:
-        items += [
-            ["missed", MISSED_COLOUR, t["legend_missed"]],
-            ["nopatrol", UNPATROLLED_COLOUR, t["legend_unpatrolled"]],
-        ]
-    logistics = data.get("logistics")
-    if logistics and logistics["layers"]:
-        items.append(["escort", LOGISTICS_PALETTE[0], t["legend_logistics"]])
-    if logistics:
-        items.append(["site", "#6d4c41", t["legend_sites"]])
-    items += [
-        ["reserve", RESERVE_COLOUR, t["legend_reserve"]],
-        ["post", "#0d2a6b", t["legend_post"]],
-    ]
-    return items

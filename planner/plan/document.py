@@ -229,7 +229,7 @@ def plan_document(
     return document
 
 
-def clock(seconds: int) -> str:
+def clock_of_seconds(seconds: int) -> str:
     """Seconds after midnight as a WIB clock string ``HH:MM``."""
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
@@ -243,8 +243,8 @@ def patrols_document(patrols: PatrolResult) -> dict[str, Any]:
                 "vehicle_id": r.vehicle_id,
                 "post_id": r.post_id,
                 "vehicle_type": r.vehicle_type,
-                "start": clock(r.start_s),
-                "end": clock(r.end_s),
+                "start": clock_of_seconds(r.start_s),
+                "end": clock_of_seconds(r.end_s),
                 "start_s": r.start_s,
                 "end_s": r.end_s,
                 "duration_s": r.end_s - r.start_s,
@@ -252,9 +252,9 @@ def patrols_document(patrols: PatrolResult) -> dict[str, Any]:
                     {
                         "tps_id": stop.tps_id,
                         "visit": stop.visit,
-                        "arrival": clock(stop.arrival_s),
-                        "start": clock(stop.start_s),
-                        "departure": clock(stop.departure_s),
+                        "arrival": clock_of_seconds(stop.arrival_s),
+                        "start": clock_of_seconds(stop.start_s),
+                        "departure": clock_of_seconds(stop.departure_s),
                         "arrival_s": stop.arrival_s,
                         "start_s": stop.start_s,
                         "departure_s": stop.departure_s,

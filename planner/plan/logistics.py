@@ -41,14 +41,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from planner.inputs.rules import FLOWS, LEG_ENDS, LEGS, Rules
+from planner.progress import WIB
 from planner.solve.escorts import EscortRoute
 from planner.solve.logistics import CITY, LogisticsPlan
-
-WIB = timezone(timedelta(hours=7), "WIB")
 
 
 def wib(election_date: str, seconds: int) -> str:

@@ -349,13 +349,6 @@ def add_travel_times(graph: nx.MultiDiGraph, rules: Rules) -> None:
         data["travel_time"] = data["length"] / (speed / 3.6)
 
 
-def network_bounds(graph: nx.MultiDiGraph) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of the nodes."""
-    xs = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), float)
-    ys = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), float)
-    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
-
-
 def save_network(graph: nx.MultiDiGraph, path: str | Path) -> None:
     """Write the graph as osmnx GraphML."""
     ox.save_graphml(graph, Path(path))

@@ -13,156 +13,15 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from datetime import time
+from typing import Any
 
-from planner.inputs.rules import FLOWS, LEG_ENDS, LEGS, FleetRules, Rules
+from planner.inputs.rules import FLOWS, LEG_ENDS, LEGS
 from planner.inputs.scenario import Scenario
-
-TOLERANCE_REL = 0.005
-"""Relative slack on recomputed travel times (snapping differences)."""
-LEG_TOLERANCE_S = 3.0
-"""Absolute slack in seconds on a leg (the solver rounds travel up to whole seconds)."""
-POST_TOLERANCE_M = 5.0
-"""How far a route's geometry may start or end from its post's point on the road."""
-CITY = "kota"
-
-LOGISTICS_CODES: dict[str, str] = {
-    "logistics_site_missing": "no warehouse, or a kecamatan without PPK or kelurahan without PPS",
-    "logistics_site_duplicate": "two sites share an id, or one area has two PPK or PPS",
-    "logistics_site_invalid": "a site of unknown kind",
-    "logistics_site_shared": "a site placed by default on the point of another site",
-    "logistics_site_moved": "a site of the scenario's sites table not at the table's place",
-    "logistics_consignment_invalid": "a consignment of unknown leg or id, or listed twice",
-    "logistics_wrong_place": "a consignment not between its TPS' own sites for its leg",
-    "logistics_load_mismatch": "a consignment's load differs from its TPS' boxes and booths",
-    "logistics_tps_missing": "a TPS whose goods no consignment of a leg carries",
-    "logistics_tps_duplicate": "a TPS' goods in two consignments of one leg",
-    "logistics_undelivered": "a consignment listed as undelivered: its goods do not arrive",
-    "logistics_consignment_missing": "a consignment neither carried nor listed as undelivered",
-    "logistics_delivered_and_listed": "a consignment carried and also listed as undelivered",
-    "logistics_stop_invalid": "a stop at the wrong place, out of order, or a load carried twice",
-    "logistics_wrong_escort_post": "a route escorted from a post that may not escort its goods",
-    "logistics_escort_missing": "a truck route without its escort unit and officers",
-    "logistics_outside_window": "a route or stop outside its leg's working window",
-    "logistics_route_too_long": "a route longer than escort_max_hours",
-    "logistics_not_at_post": "a route's geometry does not start or end at its escort's post",
-    "logistics_handling_mismatch": "a stop's departure is not its start plus the handling time",
-    "logistics_over_capacity": "a truck carrying more than its capacity",
-    "logistics_load_after_mismatch": "a stop's load_after differs from the recomputed load",
-    "logistics_arrival_too_early": "an arrival sooner after the last departure than roads allow",
-    "logistics_return_too_early": "a route ends sooner after its last stop than the way back",
-    "logistics_loaded_before_arrival": "goods loaded before they arrived from the leg before",
-    "logistics_fleet_exceeded": "more routes in a window than trucks or escort units",
-    "logistics_double_booked": "a truck or escort unit on two routes at once",
-    "logistics_guard_missing": "a storage site without guards for a shift its goods are there",
-    "logistics_guard_wrong_post": "storage guards charged to another post than the site's",
-    "logistics_personnel_mismatch": "a personnel tally row differs from the recomputed one",
-}
-"""The logistics violation codes with a one-line English meaning."""
-
-LOGISTICS_SPEC: dict[str, Any] = {
-    "election_date": "str",
-    "sites": (
-        "list",
-        {
-            "site_id": "str",
-            "kind": "str",
-            "kecamatan": "str",
-            "kelurahan": "str",
-            "lon": "num",
-            "lat": "num",
-            "approximate": "bool",
-        },
-    ),
-    "consignments": (
-        "list",
-        {
-            "consignment_id": "str",
-            "leg": "str",
-            "origin": "str",
-            "destination": "str",
-            "kecamatan": "str",
-            "tps": ("list", "str"),
-            "load": "count",
-        },
-    ),
-    "routes": (
-        "list",
-        {
-            "route_id": "str",
-            "leg": "str",
-            "area": "str",
-            "truck_id": "str",
-            "escort_id": "str",
-            "post_id": "str",
-            "window": "count",
-            "officers": "count",
-            "start_s": "int",
-            "end_s": "int",
-            "stops": (
-                "list",
-                {
-                    "consignment_id": "str",
-                    "action": "str",
-                    "place": "str",
-                    "arrival_s": "int",
-                    "start_s": "int",
-                    "departure_s": "int",
-                    "load_after": "int",
-                },
-            ),
-            "geometry": ("list", "lon_lat"),
-        },
-    ),
-    "undelivered": (
-        "list",
-        {"consignment_id": "str", "leg": "str", "reason_id": "str", "reason_en": "str"},
-    ),
-    "guards": (
-        "list",
-        {"site_id": "str", "post_id": "str", "start_s": "int", "end_s": "int", "officers": "count"},
-    ),
-    "personnel": (
-        "list",
-        {
-            "post_id": "str",
-            "day": "int",
-            "escort": "count",
-            "storage": "count",
-            "voting": "count",
-            "patrol": "count",
-            "total": "count",
-            "available": "count",
-            "shortfall": "count",
-        },
-    ),
-    "kpis": {
-        "consignments": "count",
-        "delivered": "count",
-        "undelivered": "count",
-        "routes": "count",
-        "escort_hours": "num",
-        "guard_shifts": "count",
-        "guard_officer_shifts": "count",
-        "trucks": "count",
-    },
-}
-"""The parts of the ``logistics`` section the validator reads (the format of :mod:`validate`)."""
-
-Add = Callable[[str, str, str, str], None]
-
-
-class Roads(Protocol):
-    """The road graph with places inserted (:class:`planner.validate.road_times.RoadTimes`)."""
-
-    def times_from(
-        self, origin: Hashable, cutoff: float | None = None
-    ) -> Mapping[Hashable, float]: ...
-
-    def metres_from_placed(self, name: Hashable, lon_lat: Sequence[float]) -> float: ...
+from planner.validate.logistics_routes import RouteChecks
+from planner.validate.logistics_spec import Add, Roads
 
 
 def logistics_points(
@@ -181,7 +40,7 @@ def logistics_points(
 
 def check_logistics(scenario: Scenario, plan: Mapping[str, Any], roads: Roads, add: Add) -> None:
     """Report through ``add(code, subject, text_id, text_en)`` every logistics rule broken."""
-    check = _Check(scenario, plan, add)
+    check = LogisticsChecks(scenario, plan, add)
     check.recorded_rules()
     check.sites()
     check.consignments()
@@ -191,11 +50,6 @@ def check_logistics(scenario: Scenario, plan: Mapping[str, Any], roads: Roads, a
     check.guards()
     check.personnel()
     check.kpis()
-
-
-def _name(place: Hashable) -> str:
-    """The id of a placed point (``("site", id)``, ``("tps", id)``, ``("post", id)``)."""
-    return str(place[1]) if isinstance(place, tuple) else str(place)
 
 
 def _plain(value: Any) -> Any:
@@ -209,55 +63,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Check:
+class LogisticsChecks(RouteChecks):
     """The logistics checks on a well-formed section."""
-
-    def __init__(self, scenario: Scenario, plan: Mapping[str, Any], add: Add):
-        self.rules: Rules = scenario.rules
-        self.logistics = scenario.rules.logistics
-        self.plan = plan
-        self.section: Mapping[str, Any] = plan["logistics"]
-        self.add = add
-        tps = scenario.tps
-        self.tps_ids = [str(t) for t in tps["tps_id"]]
-        self.area = {
-            str(t): (str(k), str(kel))
-            for t, k, kel in zip(tps["tps_id"], tps["kecamatan"], tps["kelurahan"], strict=True)
-        }
-        self.posts = {
-            str(p.post_id): {
-                "kind": str(p.kind),
-                "kecamatan": str(p.kecamatan),
-                "polri": int(p.polri),
-                "lon_lat": (float(p.longitude), float(p.latitude)),
-            }
-            for p in scenario.posts.itertuples()
-        }
-        table = scenario.sites
-        self.listed = (
-            {}
-            if table is None
-            else {
-                str(r.site_id): (round(float(r.longitude), 7), round(float(r.latitude), 7))
-                for r in table.itertuples()
-            }
-        )
-        self.site_kind: dict[str, str] = {}
-        self.place_of: dict[tuple[str, ...], str] = {}
-        self.items: dict[str, Mapping[str, Any]] = {}
-        self.all_routes: list[Mapping[str, Any]] = list(self.section["routes"])
-        self.carried: set[str] = set()
-        self.trucks = 0
-
-    # helpers ----------------------------------------------------------------------------
-
-    def when(self, seconds: float) -> str:
-        """Seconds from voting-day midnight as ``YYYY-MM-DD HH:MM`` WIB."""
-        try:
-            midnight = datetime.fromisoformat(self.logistics.election_date)
-        except ValueError:
-            return f"{seconds:,.0f} s"
-        return f"{midnight + timedelta(seconds=int(seconds)):%Y-%m-%d %H:%M} WIB"
 
     def fleet(self) -> None:
         """At most the trucks of an area and the units of a post per window; no double booking."""
@@ -327,19 +134,6 @@ class _Check:
                 f"armada tercatat {found}, dihitung dari rute {used}",
                 f"fleet recorded {found}, recomputed from the routes {used}",
             )
-
-    def _fleet(self, leg: str) -> FleetRules:
-        return self.logistics.city if "warehouse" in LEG_ENDS[leg] else self.logistics.local
-
-    def handling(self, load: int) -> int:
-        """Seconds to load or unload ``load`` units."""
-        per_unit = self.logistics.handling_min_per_unit
-        return round(60 * (self.logistics.handling_min + per_unit * load))
-
-    def windows(self, leg: str) -> tuple[tuple[int, int], ...]:
-        return self.logistics.legs[leg]
-
-    # rules ------------------------------------------------------------------------------
 
     def recorded_rules(self) -> None:
         """The plan's recorded logistics rules are the scenario's."""
@@ -560,247 +354,6 @@ class _Check:
                 )
 
     # routes -----------------------------------------------------------------------------
-
-    def routes(self, roads: Roads) -> None:
-        """Escort, windows, places, handling, load, road travel and readiness of every route."""
-        legs: dict[Hashable, list[tuple[Hashable, float, str, int, int]]] = defaultdict(list)
-        arrived: dict[tuple[str, str, str], int] = {}
-        loads: list[tuple[Mapping[str, Any], Mapping[str, Any], str]] = []
-        for route in self.all_routes:
-            rid, leg = route["route_id"], route["leg"]
-            if leg not in LEGS:
-                self.add(
-                    "logistics_stop_invalid",
-                    rid,
-                    f"leg '{leg}' tidak dikenal",
-                    f"unknown leg '{leg}'",
-                )
-                continue
-            self._escort(route)
-            self._route_window(route)
-            places: list[Hashable | None] = [("post", route["post_id"])]
-            if route["post_id"] in self.posts:
-                self._at_post(roads, route)
-            else:
-                places[0] = None
-            on_board = 0
-            for n, stop in enumerate(route["stops"], start=1):
-                item = self.items.get(stop["consignment_id"])
-                places.append(self._stop(route, n, stop, item))
-                if item is None:
-                    continue
-                on_board += item["load"] if stop["action"] == "load" else -item["load"]
-                self._stop_load(route, n, stop, on_board)
-                for tps in item["tps"]:
-                    if stop["action"] == "unload":
-                        arrived[leg, stop["place"], tps] = stop["departure_s"]
-                if stop["action"] == "load":
-                    loads.append((route, stop, leg))
-            places.append(places[0])
-            leaves = [route["start_s"], *(s["departure_s"] for s in route["stops"])]
-            arrives = [*(s["arrival_s"] for s in route["stops"]), route["end_s"]]
-            last = len(places) - 2
-            for k, (origin, target) in enumerate(itertools.pairwise(places)):
-                if origin is not None and target is not None and origin != target:
-                    legs[origin].append((target, arrives[k] - leaves[k], rid, k, last))
-        self._travel(roads, legs)
-        self._readiness(loads, arrived)
-
-    def _escort(self, route: Mapping[str, Any]) -> None:
-        """The escort unit, its officers and its post: the Polsek of the goods' kecamatan."""
-        rid, post_id, leg = route["route_id"], route["post_id"], route["leg"]
-        if not route["escort_id"].strip() or route["officers"] < self.logistics.escort_officers:
-            self.add(
-                "logistics_escort_missing",
-                rid,
-                f"truk tanpa satuan pengawal {self.logistics.escort_officers} personel",
-                f"a truck without its escort unit of {self.logistics.escort_officers} officers",
-            )
-        post = self.posts.get(post_id)
-        if post is None:
-            self.add(
-                "unknown_post",
-                post_id,
-                f"id pos '{post_id}' (rute {rid}) tidak ada di skenario",
-                f"post id '{post_id}' (route {rid}) is not in the scenario",
-            )
-            return
-        if "warehouse" in LEG_ENDS[leg]:
-            allowed = post["kind"] == self.logistics.city.escort_kind
-            area = CITY
-        else:
-            kecamatan = {
-                self.items[s["consignment_id"]]["kecamatan"]
-                for s in route["stops"]
-                if s["consignment_id"] in self.items
-            }
-            allowed = post["kind"] == "polsek" and kecamatan <= {post["kecamatan"]}
-            area = post["kecamatan"]
-        if not allowed or route["area"] != area:
-            self.add(
-                "logistics_wrong_escort_post",
-                rid,
-                f"pos {post_id} ({post['kind']}, {post['kecamatan']}) tidak mengawal "
-                f"muatan ini ({route['area']})",
-                f"the post {post_id} ({post['kind']}, {post['kecamatan']}) does not escort "
-                f"these goods ({route['area']})",
-            )
-
-    def _route_window(self, route: Mapping[str, Any]) -> None:
-        windows = self.windows(route["leg"])
-        rid, start, end = route["route_id"], route["start_s"], route["end_s"]
-        if route["window"] >= len(windows):
-            a, b = math.inf, -math.inf
-        else:
-            a, b = windows[route["window"]]
-        if not a <= start <= end <= b:
-            self.add(
-                "logistics_outside_window",
-                rid,
-                f"rute {self.when(start)} - {self.when(end)} di luar jendela kerjanya",
-                f"the route {self.when(start)} - {self.when(end)} leaves its working window",
-            )
-        longest = self.logistics.escort_max_hours * 3600
-        if end - start > longest:
-            self.add(
-                "logistics_route_too_long",
-                rid,
-                f"rute {end - start:,.0f} s, batas {longest:,.0f} s (escort_max_hours)",
-                f"the route takes {end - start:,.0f} s, the limit is {longest:,.0f} s "
-                "(escort_max_hours)",
-            )
-
-    def _at_post(self, roads: Roads, route: Mapping[str, Any]) -> None:
-        geometry, rid, post = route["geometry"], route["route_id"], route["post_id"]
-        ends = (geometry[0], geometry[-1]) if geometry else ((math.inf, math.inf),) * 2
-        for end_id, end_en, coordinate in zip(
-            ("berangkat", "berakhir"), ("starts", "ends"), ends, strict=True
-        ):
-            metres = roads.metres_from_placed(("post", post), coordinate)
-            if metres > POST_TOLERANCE_M:
-                self.add(
-                    "logistics_not_at_post",
-                    rid,
-                    f"geometri rute {end_id} {metres:,.0f} m dari titik pos {post} di jalan",
-                    f"the route's geometry {end_en} {metres:,.0f} m from the post {post}'s "
-                    "point on the road",
-                )
-
-    def _stop(
-        self, route: Mapping[str, Any], n: int, stop: Mapping[str, Any], item: Any
-    ) -> Hashable | None:
-        """Place, action, window and handling of one stop; the stop's place on the roads."""
-        subject = f"{route['route_id']} #{n}"
-        action, place = stop["action"], stop["place"]
-        if item is None:
-            return None
-        expected = {"load": item["origin"], "unload": item["destination"]}.get(action)
-        if item["leg"] != route["leg"] or place != expected:
-            self.add(
-                "logistics_stop_invalid",
-                subject,
-                f"{action} {item['consignment_id']} di {place}; seharusnya {expected} "
-                f"pada leg {item['leg']}",
-                f"{action} of {item['consignment_id']} at {place}; expected {expected} "
-                f"on leg {item['leg']}",
-            )
-        start, arrival = stop["start_s"], stop["arrival_s"]
-        if start < arrival or not any(a <= start <= b for a, b in self.windows(route["leg"])):
-            self.add(
-                "logistics_outside_window",
-                subject,
-                f"mulai {self.when(start)} (tiba {self.when(arrival)}) di luar jendela leg",
-                f"starts at {self.when(start)} (arrives {self.when(arrival)}), outside the "
-                "leg's windows or before arriving",
-            )
-        handling = self.handling(item["load"])
-        if stop["departure_s"] != start + handling:
-            self.add(
-                "logistics_handling_mismatch",
-                subject,
-                f"berangkat {stop['departure_s'] - start:,} s setelah mulai; bongkar muat "
-                f"{item['load']} satuan perlu {handling} s",
-                f"leaves {stop['departure_s'] - start:,} s after the start; handling "
-                f"{item['load']} units takes {handling} s",
-            )
-        if place in self.site_kind:
-            return ("site", place)
-        return ("tps", place) if place in self.area else None
-
-    def _stop_load(
-        self, route: Mapping[str, Any], n: int, stop: Mapping[str, Any], on_board: int
-    ) -> None:
-        subject = f"{route['route_id']} #{n}"
-        capacity = self._fleet(route["leg"]).truck_capacity
-        if on_board > capacity:
-            self.add(
-                "logistics_over_capacity",
-                subject,
-                f"truk memuat {on_board} satuan, kapasitas {capacity}",
-                f"the truck carries {on_board} units, its capacity is {capacity}",
-            )
-        if on_board < 0:
-            self.add(
-                "logistics_stop_invalid",
-                subject,
-                "membongkar barang yang belum dimuat",
-                "unloads goods it has not loaded",
-            )
-        if stop["load_after"] != on_board:
-            self.add(
-                "logistics_load_after_mismatch",
-                subject,
-                f"load_after {stop['load_after']}, dihitung ulang {on_board}",
-                f"load_after {stop['load_after']}, recomputed {on_board}",
-            )
-
-    def _travel(
-        self, roads: Roads, legs: Mapping[Hashable, Sequence[tuple[Hashable, float, str, int, int]]]
-    ) -> None:
-        """Each leg takes at least the trucks' road travel time: one Dijkstra per origin."""
-        factor = self.logistics.truck_speed_factor
-        for origin, out in legs.items():
-            cutoff = max(max(b, 0.0) + LEG_TOLERANCE_S for _, b, *_ in out) * factor
-            times = roads.times_from(origin, cutoff=cutoff / (1 - TOLERANCE_REL) + 1.0)
-            exact: Mapping[Hashable, float] | None = None
-            for target, budget, rid, k, last in out:
-                road = times.get(target)
-                if road is None:
-                    exact = exact if exact is not None else roads.times_from(origin)
-                    road = exact.get(target, math.inf)
-                needed = road / factor
-                if needed * (1 - TOLERANCE_REL) <= budget + LEG_TOLERANCE_S:
-                    continue
-                back = k == last
-                a, b = _name(origin), _name(target)
-                self.add(
-                    "logistics_return_too_early" if back else "logistics_arrival_too_early",
-                    rid if back else f"{rid} #{k + 1}",
-                    f"{budget:,.0f} s dari {a} ke {b}, truk perlu {needed:,.0f} s",
-                    f"{budget:,.0f} s from {a} to {b}, a truck needs {needed:,.0f} s",
-                )
-
-    def _readiness(
-        self,
-        loads: Sequence[tuple[Mapping[str, Any], Mapping[str, Any], str]],
-        arrived: Mapping[tuple[str, str, str], int],
-    ) -> None:
-        """Goods load only after the leg before unloaded them there."""
-        before = {b: a for flow in FLOWS for a, b in itertools.pairwise(flow)}
-        for route, stop, leg in loads:
-            if leg not in before:
-                continue
-            item = self.items[stop["consignment_id"]]
-            ready = max(arrived.get((before[leg], stop["place"], t), math.inf) for t in item["tps"])
-            if stop["start_s"] < ready:
-                self.add(
-                    "logistics_loaded_before_arrival",
-                    f"{route['route_id']} {item['consignment_id']}",
-                    f"dimuat {self.when(stop['start_s'])}, barang tiba dari {before[leg]} "
-                    + ("tidak pernah" if math.isinf(ready) else self.when(ready)),
-                    f"loaded at {self.when(stop['start_s'])}, the goods arrive from "
-                    f"{before[leg]} " + ("never" if math.isinf(ready) else self.when(ready)),
-                )
 
     # storage guards and personnel -------------------------------------------------------
 

@@ -119,10 +119,10 @@ class PatrolChecks(Validation):
                     self.add(
                         "patrol_vehicle_overlap",
                         vid,
-                        f"rute giliran {second['shift']} berangkat {_clock(second['start_s'])}, "
-                        f"sebelum rute giliran {first['shift']} kembali {_clock(first['end_s'])}",
-                        f"the {second['shift']} route leaves at {_clock(second['start_s'])}, "
-                        f"before the {first['shift']} route is back at {_clock(first['end_s'])}",
+                        f"rute giliran {second['shift']} berangkat {_hms(second['start_s'])}, "
+                        f"sebelum rute giliran {first['shift']} kembali {_hms(first['end_s'])}",
+                        f"the {second['shift']} route leaves at {_hms(second['start_s'])}, "
+                        f"before the {first['shift']} route is back at {_hms(first['end_s'])}",
                     )
         used: Counter[tuple[str, str, str]] = Counter()
         for route in routes:
@@ -190,10 +190,10 @@ class PatrolChecks(Validation):
             self.add(
                 "patrol_outside_shift",
                 vid,
-                f"rute {_clock(start)}-{_clock(end)} di luar jam dinas "
-                f"{_clock(shift[0])}-{_clock(shift[1])}",
-                f"the route {_clock(start)}-{_clock(end)} leaves the shift "
-                f"{_clock(shift[0])}-{_clock(shift[1])}",
+                f"rute {_hms(start)}-{_hms(end)} di luar jam dinas "
+                f"{_hms(shift[0])}-{_hms(shift[1])}",
+                f"the route {_hms(start)}-{_hms(end)} leaves the shift "
+                f"{_hms(shift[0])}-{_hms(shift[1])}",
             )
         longest = patrol.max_route_hours * 3600.0
         if end - start > longest:
@@ -222,18 +222,18 @@ class PatrolChecks(Validation):
             self.add(
                 "patrol_outside_window",
                 subject,
-                f"kunjungan ke {tps} mulai {_clock(start)}, di luar jam kunjungan "
-                f"{_clock(window[0])}-{_clock(window[1])}",
-                f"the visit of {tps} starts at {_clock(start)}, outside the window "
-                f"{_clock(window[0])}-{_clock(window[1])}",
+                f"kunjungan ke {tps} mulai {_hms(start)}, di luar jam kunjungan "
+                f"{_hms(window[0])}-{_hms(window[1])}",
+                f"the visit of {tps} starts at {_hms(start)}, outside the window "
+                f"{_hms(window[0])}-{_hms(window[1])}",
             )
         if start < arrival:
             self.add(
                 "patrol_start_before_arrival",
                 subject,
-                f"kunjungan ke {tps} mulai {_clock(start)} sebelum tiba {_clock(arrival)}",
-                f"the visit of {tps} starts at {_clock(start)}, before the arrival at "
-                f"{_clock(arrival)}",
+                f"kunjungan ke {tps} mulai {_hms(start)} sebelum tiba {_hms(arrival)}",
+                f"the visit of {tps} starts at {_hms(start)}, before the arrival at "
+                f"{_hms(arrival)}",
             )
         if departure != start + service:
             self.add(
@@ -364,9 +364,9 @@ class PatrolChecks(Validation):
                 self.add(
                     "patrol_visits_too_close",
                     tps,
-                    f"kunjungan {_clock(first)} ({a}) dan {_clock(second)} ({b}) berjarak "
+                    f"kunjungan {_hms(first)} ({a}) dan {_hms(second)} ({b}) berjarak "
                     f"{second - first:,.0f} s, minimal {gap} s (min_gap_min)",
-                    f"visits at {_clock(first)} ({a}) and {_clock(second)} ({b}) are "
+                    f"visits at {_hms(first)} ({a}) and {_hms(second)} ({b}) are "
                     f"{second - first:,.0f} s apart, at least {gap} s (min_gap_min)",
                 )
 
@@ -430,7 +430,7 @@ def _place_name(place: Hashable) -> str:
     return str(place[1]) if isinstance(place, tuple) else str(place)
 
 
-def _clock(seconds: float) -> str:
+def _hms(seconds: float) -> str:
     """Seconds after midnight as ``HH:MM:SS``."""
     whole = int(seconds)
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from planner.validate.logistics import (
+from planner.validate.logistics_spec import (
     LOGISTICS_SPEC,
 )
 from planner.validate.violations import Violation

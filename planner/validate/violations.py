@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from planner.validate.logistics import (
+from planner.validate.logistics_spec import (
     LOGISTICS_CODES,
 )
 

@@ -37,7 +37,7 @@ var tpsMap = (function () {
   function polsekOf(kecamatan) { return D.polsek[kecamatan] || "Polsek " + kecamatan; }
 
   /* ---- geometry ---- */
-  function decode(text) {  // the LatLngs of a line written by planner.maps.encode_line
+  function decode(text) {  // the LatLngs of a line written by planner.outputs.basemap.encode_line
     var points = [], lat = 0, lon = 0, at = 0, pair = [0, 0];
     while (at < text.length) {
       for (var k = 0; k < 2; k++) {

@@ -1,0 +1,184 @@
+"""Typed, logged access to the dotted keys of a rules dictionary (TOML values)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from datetime import date, time
+from typing import Any
+
+from planner.errors import ProblemLog
+
+AUTO = "auto"
+"""A fleet size left to the solver."""
+_DAY_TIME = re.compile(r"H(?:([+-])(\d{1,2}))?\s+(\d{1,2}:\d{2})")
+
+
+def _day_seconds(text: Any) -> int | None:
+    """Seconds from voting-day 00:00 of ``"H-4 08:00"`` (``"H 20:00"``, ``"H+1 06:00"``)."""
+    match = _DAY_TIME.fullmatch(str(text).strip())
+    if match is None:
+        return None
+    sign, days, clock = match.groups()
+    try:
+        of_day = time.fromisoformat(clock.zfill(5))
+    except ValueError:
+        return None
+    offset = int(days or 0) * (-1 if sign == "-" else 1)
+    return offset * 86_400 + of_day.hour * 3600 + of_day.minute * 60
+
+
+def is_number(value: Any) -> bool:
+    """A TOML int or float (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class RulesReader:
+    """Typed access to dotted keys of a TOML dictionary, logging what is wrong."""
+
+    def __init__(self, raw: Mapping[str, Any], log: ProblemLog):
+        self.raw = raw
+        self.log = log
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        node: Any = self.raw
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def _missing(self, dotted: str) -> None:
+        self.log.add(
+            f"kunci '{dotted}' tidak ada", f"key '{dotted}' is missing", column=dotted, code="key"
+        )
+
+    def number(self, dotted: str, positive: bool = False) -> float:
+        value = self.get(dotted)
+        if value is None:
+            self._missing(dotted)
+            return 1.0
+        if not is_number(value) or (positive and value <= 0):
+            self.log.add(
+                f"'{dotted}' harus angka{' positif' if positive else ''}, bukan {value!r}",
+                f"'{dotted}' must be a{' positive' if positive else ''} number, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return 1.0
+        return float(value)
+
+    def integer(self, dotted: str, minimum: int) -> int:
+        value = self.get(dotted)
+        if value is None:
+            self._missing(dotted)
+            return minimum
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            self.log.add(
+                f"'{dotted}' harus bilangan bulat >= {minimum}, bukan {value!r}",
+                f"'{dotted}' must be a whole number >= {minimum}, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return minimum
+        return value
+
+    def fleet_size(self, dotted: str) -> int | None:
+        """A whole number >= 0, or ``"auto"`` (``None``: sized by the solver)."""
+        return None if self.get(dotted) == AUTO else self.integer(dotted, 0)
+
+    def choice(self, dotted: str, allowed: tuple[str, ...]) -> str:
+        value = self.get(dotted)
+        if value not in allowed:
+            self.log.add(
+                f"'{dotted}' harus salah satu dari {', '.join(allowed)}, bukan {value!r}",
+                f"'{dotted}' must be one of {', '.join(allowed)}, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return allowed[0]
+        return str(value)
+
+    def counts(self, dotted: str) -> dict[str, int]:
+        """A table of names to whole numbers >= 0 (empty when absent)."""
+        table = self.get(dotted, {})
+        if not isinstance(table, Mapping):
+            self.log.add(
+                f"'{dotted}' harus tabel nama = angka",
+                f"'{dotted}' must be a table of name = number",
+                column=dotted,
+                code="key",
+            )
+            return {}
+        return {str(k): self.integer(f"{dotted}.{k}", 0) for k in table}
+
+    def date(self, dotted: str) -> str:
+        """An ISO date ``YYYY-MM-DD``, kept as text."""
+        value = self.get(dotted)
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            self.log.add(
+                f"'{dotted}' harus tanggal TTTT-BB-HH, bukan {value!r}",
+                f"'{dotted}' must be a date YYYY-MM-DD, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return "2000-01-01"
+
+    def windows(self, dotted: str) -> tuple[tuple[int, int], ...]:
+        """Sorted, disjoint ``["H-1 07:00", "H-1 18:00"]`` windows in seconds from H 00:00."""
+        value = self.get(dotted)
+        out: list[tuple[int, int]] = []
+        for window in value if isinstance(value, list) else []:
+            pair = window if isinstance(window, list) and len(window) == 2 else [None, None]
+            first, last = _day_seconds(pair[0]), _day_seconds(pair[1])
+            if first is None or last is None or first >= last:
+                out = []
+                break
+            out.append((first, last))
+        if out and all(a[1] <= b[0] for a, b in itertools.pairwise(out)):
+            return tuple(out)
+        self.log.add(
+            f"'{dotted}' harus daftar jendela waktu berurutan seperti "
+            f'[["H-1 07:00", "H-1 18:00"]], bukan {value!r}',
+            f"'{dotted}' must be a list of ordered windows like "
+            f'[["H-1 07:00", "H-1 18:00"]], not {value!r}',
+            column=dotted,
+            code="key",
+        )
+        return ()
+
+    def day_clock(self, dotted: str) -> int | None:
+        """A clock time ``HH:MM`` from 00:00 to 24:00 as seconds after midnight (None: bad)."""
+        value = self.get(dotted)
+        text = value.isoformat(timespec="minutes") if isinstance(value, time) else str(value)
+        if text == "24:00":
+            return 86_400
+        try:
+            clock = time.fromisoformat(text)
+        except ValueError:
+            self.log.add(
+                f"'{dotted}' harus jam JJ:MM (00:00-24:00), bukan {value!r}",
+                f"'{dotted}' must be a clock time HH:MM (00:00-24:00), not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return None
+        return clock.hour * 3600 + clock.minute * 60
+
+    def clock(self, dotted: str) -> time:
+        value = self.get(dotted)
+        if isinstance(value, time):
+            return value
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            self.log.add(
+                f"'{dotted}' harus jam JJ:MM, bukan {value!r}",
+                f"'{dotted}' must be a clock time HH:MM, not {value!r}",
+                column=dotted,
+                code="key",
+            )
+            return time(0, 0)
