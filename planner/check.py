@@ -52,8 +52,8 @@ def check_inputs(
     """
     scenario = read_scenario_file(scenario_file) if scenario_file else None
     rules = scenario.rules if scenario else load_rules()
-    network = network or (scenario.network if scenario else None)
-    data_dir = base_data_dir(data_dir or (scenario.data_dir if scenario else None))
+    if scenario is not None:
+        network, data_dir = scenario.network_source(network, data_dir)
 
     problems: list[Problem] = []
     tables: dict[str, gpd.GeoDataFrame] = {}
@@ -95,7 +95,7 @@ def check_inputs(
     if "sites" in tables:
         report.summary.append(_sites_line(sites_file, tables["sites"]))
 
-    if network is None and data_dir is None:
+    if network is None and base_data_dir(data_dir) is None:
         report.summary.append(
             "Jarak ke jalan tidak diperiksa: beri --network atau --data-dir "
             "(distance to roads not checked)"

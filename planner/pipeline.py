@@ -30,7 +30,7 @@ from planner import __version__
 from planner._atomic import atomic_path, staged_folder, write_json
 from planner.errors import InputError, Problem
 from planner.inputs.rules import Rules
-from planner.inputs.scenario import Scenario, ScenarioFile, load_scenario, read_scenario_file
+from planner.inputs.scenario import Scenario, ScenarioFile, read_scenario_file
 from planner.outputs.exports import OUTPUT_FILES, write_outputs
 from planner.plan.document import plan_document
 from planner.plan.files import write_plan
@@ -304,22 +304,10 @@ def run_scenario(
     without ``plan`` only the scenario, its copies and ``network.json`` are written.
     """
     start = time.perf_counter() if start is None else start
-    missing = [key for key in ("tps", "posts") if getattr(spec, key) is None]
-    if missing:
-        raise InputError(
-            [
-                Problem(
-                    str(spec.path),
-                    f"[inputs] tidak menyebut berkas {', '.join(missing)}",
-                    f"[inputs] names no {', '.join(missing)} file",
-                    column="inputs",
-                )
-            ]
-        )
     rules = spec.rules
     seed = seed if seed is not None else spec.seed if spec.seed is not None else DEFAULT_SEED
-    if network is None and data_dir is None:
-        network, data_dir = spec.network, spec.data_dir
+    network, data_dir = spec.network_source(network, data_dir)
+    spec.tables()  # before the network: a missing table is named at once
     if loaded is None:
         with progress.stage("Memuat jaringan jalan (loading the road network)"):
             graph, report = resolve_network(rules, network=network, data_dir=data_dir)
@@ -328,9 +316,8 @@ def run_scenario(
         boundaries = find_boundaries(rules, network, data_dir, progress)
     else:
         graph, report, boundaries = loaded
-    assert spec.tps is not None and spec.posts is not None
     with progress.stage("Memeriksa TPS, pos dan personel (validating the inputs)"):
-        scenario = load_scenario(spec.tps, spec.posts, rules, spec.name, spec.roster, spec.sites)
+        scenario = spec.load()
         roads = place_on_network(scenario, graph, report)
     for warning in scenario.warnings:
         progress.info(str(warning))

@@ -19,9 +19,11 @@ from planner.errors import InputError
 from planner.inputs.rules import load_rules, solver_overrides
 from planner.inputs.scenario import read_scenario_file
 from planner.progress import Progress
+from planner.roads import snap
 from planner.solve import _cpsat
 from planner.solve._group_model import _BestSoFar
-from planner.solve._parallel import run_parallel
+from planner.solve._parallel import WorkerPool, run_parallel
+from tests.city import town_plan
 
 
 def leftovers(folder: Path) -> list[Path]:
@@ -127,6 +129,10 @@ def _square(n: int, report) -> int:
     return n * n
 
 
+def _pid(n: int, report) -> tuple[int, int]:
+    return n, os.getpid()
+
+
 def _sleep(seconds: float, report) -> float:
     time.sleep(seconds)
     return seconds
@@ -162,6 +168,32 @@ def test_parallel_results_come_in_task_order_with_their_progress_lines() -> None
     assert sorted(lines) == sorted(
         [(f"kuadrat {n}", False) for n in range(5)] + [(f"rincian {n}", True) for n in range(5)]
     )
+
+
+def test_worker_pool_keeps_its_processes_across_batches() -> None:
+    with WorkerPool(2) as pool:
+        first = pool.map(_pid, [(n,) for n in range(6)])
+        second = pool.map(_pid, [(n,) for n in range(6)])
+    assert [n for n, _ in first] == list(range(6)) == [n for n, _ in second]
+    workers = {pid for _, pid in first + second}
+    assert os.getpid() not in workers and len(workers) <= 2
+    with WorkerPool(1) as here:
+        assert {pid for _, pid in here.map(_pid, [(1,), (2,)])} == {os.getpid()}
+
+
+def test_a_plan_snaps_with_one_road_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Placing the scenario builds the index; reserve and logistics snap with the same one."""
+    built: list[object] = []
+    original = snap.EdgeIndex.__init__
+
+    def counting(self: snap.EdgeIndex, *args: object, **kwargs: object) -> None:
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(snap.EdgeIndex, "__init__", counting)
+    _, roads, plan = town_plan(tmp_path)
+    assert plan["logistics"]["routes"] and plan["reserve"]["staging"]
+    assert built == [roads.index]
 
 
 def test_ctrl_c_ends_parallel_workers_at_once() -> None:

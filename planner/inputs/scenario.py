@@ -113,6 +113,37 @@ class ScenarioFile:
     election: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
 
+    def tables(self) -> tuple[Path, Path]:
+        """The TPS and posts tables its ``[inputs]`` names; :class:`InputError` naming what
+        is missing."""
+        missing = [key for key in ("tps", "posts") if getattr(self, key) is None]
+        if self.tps is None or self.posts is None:
+            raise InputError(
+                [
+                    Problem(
+                        str(self.path),
+                        f"[inputs] tidak menyebut berkas {', '.join(missing)}",
+                        f"[inputs] names no {', '.join(missing)} file",
+                        column="inputs",
+                    )
+                ]
+            )
+        return self.tps, self.posts
+
+    def load(self) -> Scenario:
+        """The scenario of its ``[inputs]``, every table loaded and checked
+        (:class:`InputError` listing every problem)."""
+        tps, posts = self.tables()
+        return load_scenario(tps, posts, self.rules, self.name, self.roster, self.sites)
+
+    def network_source(
+        self, network: str | Path | None = None, data_dir: str | Path | None = None
+    ) -> tuple[str | Path | None, str | Path | None]:
+        """(network file, data folder): the ones given (the command line's), else the file's."""
+        if network is None and data_dir is None:
+            return self.network, self.data_dir
+        return network, data_dir
+
 
 def read_scenario_file(
     path: str | Path, overrides: Mapping[str, Any] | None = None

@@ -16,13 +16,15 @@ from planner.roads.snap import EdgeIndex, SnappedPoints, snap_frame
 
 @dataclass(frozen=True)
 class RoadContext:
-    """A scenario placed on a road network, with the router for travel times."""
+    """A scenario placed on a road network, with the router for travel times and the edge
+    index that snapped it (built once: snap any other place with ``index``)."""
 
     graph: nx.MultiDiGraph
     report: NetworkReport
     router: RoadRouter
     tps_points: SnappedPoints
     post_points: SnappedPoints
+    index: EdgeIndex
 
 
 def place_on_network(
@@ -43,7 +45,7 @@ def place_on_network(
         problems += far_from_road(scenario.sites, sites, scenario.sources["sites"], limit)
     if problems:
         raise InputError(problems)
-    return RoadContext(graph, report, RoadRouter(graph), tps_points, post_points)
+    return RoadContext(graph, report, RoadRouter(graph), tps_points, post_points, index)
 
 
 def far_from_road(

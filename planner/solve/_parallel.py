@@ -47,6 +47,58 @@ def _relay(channel: Any, report: Report, stop: threading.Event) -> None:
         report(text, detail=detail)
 
 
+class WorkerPool:
+    """Worker processes for independent solves, kept across batches; each ``map`` runs one
+    batch, results in task order. With ``workers`` <= 1 every batch runs in this process."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: Any = None
+        self._channel: Any = None
+
+    def __enter__(self) -> WorkerPool:
+        if self.workers > 1:
+            context = multiprocessing.get_context()
+            self._channel = context.Queue()
+            self._pool = context.Pool(
+                self.workers, initializer=_start_worker, initargs=(self._channel,)
+            )
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._pool is None:
+            return
+        if kind is None:
+            self._pool.close()
+        else:  # Ctrl-C or an error: stop the solvers now
+            self._pool.terminate()
+        self._pool.join()
+
+    def map(
+        self,
+        function: Callable[..., Any],
+        tasks: Sequence[tuple[Any, ...]],
+        report: Report = no_report,
+        order: Sequence[int] | None = None,
+    ) -> list[Any]:
+        """``function(*task, report=...)`` for every task, started in ``order`` (e.g.
+        largest first); ``function`` and the tasks must pickle."""
+        if self._pool is None or len(tasks) <= 1:
+            return [function(*task, report=report) for task in tasks]
+        stop = threading.Event()
+        relay = threading.Thread(target=_relay, args=(self._channel, report, stop), daemon=True)
+        relay.start()
+        try:
+            started = {
+                k: self._pool.apply_async(_call, (function, tasks[k]))
+                for k in (order or range(len(tasks)))
+            }
+            return [started[k].get() for k in range(len(tasks))]
+        finally:
+            stop.set()
+            relay.join(timeout=5)
+
+
 def run_parallel(
     function: Callable[..., Any],
     tasks: Sequence[tuple[Any, ...]],
@@ -54,30 +106,6 @@ def run_parallel(
     report: Report = no_report,
     order: Sequence[int] | None = None,
 ) -> list[Any]:
-    """``function(*task, report=...)`` for every task, results in task order.
-
-    With ``workers`` > 1 the tasks run in that many processes, started in
-    ``order`` (e.g. largest first); ``function`` and the tasks must pickle.
-    """
-    if workers <= 1 or len(tasks) <= 1:
-        return [function(*task, report=report) for task in tasks]
-    context = multiprocessing.get_context()
-    channel = context.Queue()
-    stop = threading.Event()
-    relay = threading.Thread(target=_relay, args=(channel, report, stop), daemon=True)
-    pool = context.Pool(min(workers, len(tasks)), initializer=_start_worker, initargs=(channel,))
-    relay.start()
-    try:
-        order = order or range(len(tasks))
-        started = {k: pool.apply_async(_call, (function, tasks[k])) for k in order}
-        results = [started[k].get() for k in range(len(tasks))]
-        pool.close()
-        pool.join()
-        return results
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    finally:
-        stop.set()
-        relay.join(timeout=5)
+    """One batch in a :class:`WorkerPool` of at most ``workers`` processes."""
+    with WorkerPool(min(workers, len(tasks))) as pool:
+        return pool.map(function, tasks, report, order)

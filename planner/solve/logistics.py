@@ -44,7 +44,6 @@ import math
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,9 +54,18 @@ from planner.errors import InputError, Problem
 from planner.inputs.rules import FLOWS, LEG_ENDS, LEGS, FleetRules, Metaheuristic, Rules
 from planner.inputs.scenario import Scenario
 from planner.inputs.sites import Site
+from planner.progress import Report, no_report
 from planner.roads.placement import RoadContext
-from planner.roads.snap import EdgeIndex, SnappedPoints
-from planner.solve._trips import Consignment, Places, Trip, hub_problems, read_trips
+from planner.roads.snap import SnappedPoints
+from planner.solve._parallel import WorkerPool
+from planner.solve._trips import (
+    Consignment,
+    HubProblem,
+    Places,
+    Trip,
+    hub_problems,
+    read_trips,
+)
 from planner.solve.assignment import AssignmentResult
 from planner.solve.escorts import EscortRoute, LogisticsStop, Undelivered
 from planner.solve.patrols import PatrolResult
@@ -194,7 +202,7 @@ def _undelivered(item: Consignment, reason: tuple[str, str]) -> Undelivered:
 
 def site_points(roads: RoadContext, sites: Sequence[Site], limit_m: float) -> SnappedPoints:
     """The sites snapped to the road network; one farther than ``limit_m`` is an input error."""
-    points = EdgeIndex(roads.graph).snap(
+    points = roads.index.snap(
         [s.site_id for s in sites],
         np.array([s.longitude for s in sites]),
         np.array([s.latitude for s in sites]),
@@ -355,11 +363,18 @@ def _duty_problem(
     )
 
 
-def _solve(problem: VrpProblem, limit: int, time_limit_s: float | None, seed: int) -> VrpSolution:
+def _solve(
+    problem: VrpProblem,
+    limit: int,
+    time_limit_s: float | None,
+    seed: int,
+    report: Report = no_report,
+) -> VrpSolution:
     """One routing problem, by solution count (no time limit: deterministic) or by time.
 
     Logistics keeps the iterated local search (a local search after every repair):
-    its solution limits and benchmark were set with it.
+    its solution limits and benchmark were set with it. ``report`` is there for
+    :class:`~planner.solve._parallel.WorkerPool`; the search reports nothing.
     """
     search: Metaheuristic = "iterated_local_search"
     if time_limit_s is None:
@@ -367,6 +382,25 @@ def _solve(problem: VrpProblem, limit: int, time_limit_s: float | None, seed: in
             problem, seed=seed, deterministic=True, solution_limit=limit, metaheuristic=search
         )
     return solve_vrp(problem, seed=seed, time_limit_s=time_limit_s, metaheuristic=search)
+
+
+def _hubs(
+    items: Mapping[str, list[Consignment]], legs: Sequence[str], places: Places, rules: Rules
+) -> list[HubProblem]:
+    """The truckload problems of some legs: every consignment that fits a truck, per hub."""
+    hubs = []
+    for leg in legs:
+        capacity = fleet_of(rules, leg).truck_capacity
+        fits = [c for c in items[leg] if c.load <= capacity]
+        hubs += hub_problems(leg, fits, places, rules, capacity)
+    return hubs
+
+
+def _tasks(
+    problems: Sequence[HubProblem | DutyProblem], limit: int, time_limit_s: float | None, seed: int
+) -> list[tuple[VrpProblem, int, float | None, int]]:
+    """The arguments of :func:`_solve` for each problem of a batch."""
+    return [(p.problem, limit, time_limit_s, seed) for p in problems]
 
 
 def _checked(problem: VrpProblem, solution: VrpSolution, what: str) -> VrpSolution:
@@ -407,20 +441,19 @@ def plan_logistics(
         if c.load > fleet_of(rules, leg).truck_capacity
     ]
     workers = workers or min(2, os.cpu_count() or 1)
-    with _Solver(workers, None if deterministic else logistics.time_limit_s, seed) as solver:
+    time_limit_s = None if deterministic else logistics.time_limit_s
+    with WorkerPool(workers) as pool:
         routes: list[EscortRoute] = []
         stats: dict[str, dict[str, Any]] = {}
         arrived: dict[tuple[str, str, str], int] = {}  # (leg, place, tps) -> end of unloading
         for step in range(len(FLOWS[0])):
             legs = [flow[step] for flow in FLOWS]
-            hubs = []
-            for leg in legs:
-                capacity = fleet_of(rules, leg).truck_capacity
-                fits = [c for c in items[leg] if c.load <= capacity]
-                hubs += hub_problems(leg, fits, places, rules, capacity)
+            hubs = _hubs(items, legs, places, rules)
             trips: dict[str, list[Trip]] = defaultdict(list)
             trip_time: dict[str, float] = defaultdict(float)
-            solved = solver.solve([h.problem for h in hubs], logistics.trip_solution_limit)
+            solved = pool.map(
+                _solve, _tasks(hubs, logistics.trip_solution_limit, time_limit_s, seed)
+            )
             for hub, solution in zip(hubs, solved, strict=True):
                 found, missed = read_trips(hub, _checked(hub.problem, solution, hub.hub), rules)
                 trips[hub.leg] += found
@@ -434,7 +467,7 @@ def plan_logistics(
                 found_duties, lost = duty_problems(scenario, places, leg, trips[leg], ready)
                 duties += found_duties
                 undelivered += lost
-            solved = solver.solve([d.problem for d in duties], logistics.solution_limit)
+            solved = pool.map(_solve, _tasks(duties, logistics.solution_limit, time_limit_s, seed))
             for duty, solution in zip(duties, solved, strict=True):
                 solution = _checked(duty.problem, solution, duty.key)
                 found_routes = _routes(duty, solution, places, rules)
@@ -464,29 +497,6 @@ def plan_logistics(
         personnel=personnel_tally(scenario, routes, guards, assignment, patrols),
         stats=stats,
     )
-
-
-class _Solver:
-    """Solves batches of routing problems, in worker processes when ``workers`` > 1."""
-
-    def __init__(self, workers: int, time_limit_s: float | None, seed: int):
-        self.pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
-        self.time_limit_s = time_limit_s
-        self.seed = seed
-
-    def __enter__(self) -> _Solver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-
-    def solve(self, problems: Sequence[VrpProblem], limit: int) -> list[VrpSolution]:
-        """Solutions in the order of ``problems``; ``limit`` solutions each when deterministic."""
-        args = (limit, self.time_limit_s, self.seed)
-        if self.pool is None:
-            return [_solve(p, *args) for p in problems]
-        return [f.result() for f in [self.pool.submit(_solve, p, *args) for p in problems]]
 
 
 def _ready_times(

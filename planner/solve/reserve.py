@@ -11,7 +11,7 @@ from planner.inputs.rules import RiskCategory
 from planner.inputs.scenario import Scenario
 from planner.roads.hilbert import hilbert_index
 from planner.roads.placement import RoadContext
-from planner.roads.snap import EdgeIndex, SnappedPoints
+from planner.roads.snap import SnappedPoints
 from planner.solve.coverage import LSCP, MCLP, CoverageResult, PCenter
 
 
@@ -77,7 +77,7 @@ def plan_reserve(scenario: Scenario, roads: RoadContext, seed: int = 0) -> Reser
         for p in scenario.posts.itertuples()
     ]
     candidates = posts + junction_candidates(roads.graph, rules.candidate_road_nodes)
-    junction_points = EdgeIndex(roads.graph).snap(
+    junction_points = roads.index.snap(
         [c.point_id for c in candidates[len(posts) :]],
         np.array([c.lon for c in candidates[len(posts) :]]),
         np.array([c.lat for c in candidates[len(posts) :]]),

@@ -8,8 +8,7 @@ from typing import Any
 
 import networkx as nx
 
-from planner.errors import InputError, Problem
-from planner.inputs.scenario import Scenario, load_scenario, read_scenario_file
+from planner.inputs.scenario import Scenario, read_scenario_file
 from planner.plan.files import read_plan
 from planner.roads.sources import resolve_network
 from planner.validate.groups import GroupChecks
@@ -47,23 +46,8 @@ def validate_plan_files(
     """
     plan = read_plan(plan_json)
     spec = read_scenario_file(scenario_toml)
-    missing = [k for k in ("tps", "posts") if getattr(spec, k) is None]
-    if missing:
-        raise InputError(
-            [
-                Problem(
-                    str(scenario_toml),
-                    f"[inputs] tidak menyebut berkas {', '.join(missing)}",
-                    f"[inputs] names no {', '.join(missing)} file",
-                )
-            ]
-        )
-    assert spec.tps is not None and spec.posts is not None
-    scenario = load_scenario(
-        spec.tps, spec.posts, spec.rules, spec.name, roster_file=spec.roster, sites_file=spec.sites
-    )
-    if network is None and data_dir is None:
-        network, data_dir = spec.network, spec.data_dir
+    scenario = spec.load()
+    network, data_dir = spec.network_source(network, data_dir)
     graph, _ = resolve_network(spec.rules, network=network, data_dir=data_dir, allow_download=False)
     return validate_plan(scenario, graph, plan)
 
