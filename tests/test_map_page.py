@@ -19,7 +19,7 @@ from planner.inputs.rules import load_rules
 from planner.outputs._page import DATA_ELEMENT_ID, STATIC, assemble, script_json
 from planner.outputs.basemap import encode_line
 from planner.outputs.map_legend import route_colours
-from planner.outputs.maps import _road_name, build_map
+from planner.outputs.maps import _road_names, build_map
 from tests.city import grid_city
 from tests.pages import page_data
 from tests.test_exports import synthetic_case
@@ -166,10 +166,10 @@ def test_route_colours_are_distinct_for_any_fleet() -> None:
 
 def test_reserve_points_are_named_by_road_and_kelurahan(tmp_path: Path) -> None:
     graph = grid_city(load_rules(), size=3)
-    assert _road_name(112.60, -7.99, graph) == ""  # the RBI roads have no names
+    assert _road_names([(112.60, -7.99)], graph) == [""]  # the RBI roads have no names
     for _, _, data in graph.edges(0, data=True):
         data["name"] = "Jalan Ijen"
-    assert _road_name(112.6001, -7.9899, graph) == "Jalan Ijen"
+    assert _road_names([(112.6001, -7.9899)], graph) == ["Jalan Ijen"]
     case = synthetic_case(tmp_path, n_tps=40)
     data = page_data(build_map(case.scenario, case.plan, case.boundaries, roads=graph).html)
     names = [point["name"] for point in data["reserve"]]

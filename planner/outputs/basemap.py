@@ -7,6 +7,7 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import shapely
 
 ROAD_STYLES = (
@@ -65,7 +66,7 @@ def _road_style(road_class: Any) -> int:
 
 def road_lines(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
     """The network's roads for the offline basemap, each two-way road once, by style."""
-    lines: list[list[str]] = [[] for _ in ROAD_STYLES]
+    styles, geometries = [], []
     for u, v, data in graph.edges(data=True):
         if u > v and graph.has_edge(v, u):
             continue
@@ -74,8 +75,12 @@ def road_lines(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
             geometry = shapely.LineString(
                 [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (u, v)]
             )
-        road_class = data.get("road_class", data.get("highway"))
-        lines[_road_style(road_class)].append(line_text(geometry))
+        styles.append(_road_style(data.get("road_class", data.get("highway"))))
+        geometries.append(geometry)
+    lines: list[list[str]] = [[] for _ in ROAD_STYLES]
+    simplified = shapely.simplify(np.array(geometries, dtype=object), SIMPLIFY_DEG)
+    for style, geometry in zip(styles, simplified, strict=True):
+        lines[style].append(encode_line(shapely.get_coordinates(geometry)))
     return [
         {"name": name, "weight": weight, "colour": colour, "casing": casing, "lines": found}
         for (name, weight, colour, casing), found in zip(ROAD_STYLES, lines, strict=True)

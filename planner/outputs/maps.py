@@ -137,7 +137,7 @@ def map_data(
     view = PlanView.of(scenario, plan)
     tps = layers["tps"]
     index = {tps_id: n for n, tps_id in enumerate(tps["tps_id"])}
-    reserve = _reserve(layers["reserve"], tps, view, boundaries, roads, lang)
+    reserve = _reserve(layers["reserve"], tps, view, layers.get("kelurahan"), roads, lang)
     data: dict[str, Any] = {
         "lang": lang,
         "edition": edition,
@@ -341,25 +341,32 @@ def _reserve(
     frame: gpd.GeoDataFrame,
     tps: gpd.GeoDataFrame,
     view: PlanView,
-    boundaries: Boundaries | None,
+    kelurahan: gpd.GeoDataFrame | None,
     roads: nx.MultiDiGraph | None,
     lang: str,
 ) -> list[dict[str, Any]]:
     """Staging points named for people: a post by its name, a junction by its road and
     kelurahan (``Simpang jalan, Kel. Kauman``), never by a road node id."""
     t = text(lang)
+    places = [(float(p.x), float(p.y)) for p in frame.geometry]
+    junctions = [xy for xy, kind in zip(places, frame["kind"], strict=True) if kind != "post"]
+    names = iter(
+        zip(
+            _kelurahan_names(junctions, tps, kelurahan),
+            _road_names(junctions, roads),
+            strict=True,
+        )
+    )
     points, seen = [], defaultdict(int)
-    for row in frame.itertuples():
-        lon, lat = float(row.geometry.x), float(row.geometry.y)
+    for row, (lon, lat) in zip(frame.itertuples(), places, strict=True):
         if row.kind == "post":
             name = view.post_name.get(row.point_id, row.point_id)
         else:
-            kelurahan = _kelurahan_at(lon, lat, tps, boundaries)
-            road = _road_name(lon, lat, roads)
+            area, road = next(names)
             name = (
-                t["junction_on"].format(road=road, kelurahan=kelurahan)
+                t["junction_on"].format(road=road, kelurahan=area)
                 if road
-                else t["junction_in"].format(kelurahan=kelurahan)
+                else t["junction_in"].format(kelurahan=area)
             )
         seen[name] += 1
         points.append(
@@ -379,33 +386,43 @@ def _reserve(
     return points
 
 
-def _kelurahan_at(
-    lon: float, lat: float, tps: gpd.GeoDataFrame, boundaries: Boundaries | None
-) -> str:
-    """The kelurahan a point lies in: its boundary polygon, else the nearest TPS'."""
-    frame = None if boundaries is None else boundaries.kelurahan
-    if frame is not None and "kelurahan" in frame.columns and len(frame):
-        inside = frame[frame.to_crs("EPSG:4326").contains(shapely.Point(lon, lat))]
+def _kelurahan_names(
+    points: Sequence[tuple[float, float]],
+    tps: gpd.GeoDataFrame,
+    kelurahan: gpd.GeoDataFrame | None,
+) -> list[str]:
+    """The kelurahan each (lon, lat) lies in: its boundary polygon (EPSG:4326), else the
+    nearest TPS'."""
+    found = []
+    polygons = kelurahan is not None and "kelurahan" in kelurahan.columns and len(kelurahan)
+    for lon, lat in points:
+        inside = kelurahan[kelurahan.contains(shapely.Point(lon, lat))] if polygons else []
         if len(inside):
-            return str(inside["kelurahan"].iloc[0])
-    nearest = np.argmin((tps.geometry.x - lon) ** 2 + (tps.geometry.y - lat) ** 2)
-    return str(tps["kelurahan"].iloc[int(nearest)])
+            found.append(str(inside["kelurahan"].iloc[0]))
+        else:
+            nearest = np.argmin((tps.geometry.x - lon) ** 2 + (tps.geometry.y - lat) ** 2)
+            found.append(str(tps["kelurahan"].iloc[int(nearest)]))
+    return found
 
 
-def _road_name(lon: float, lat: float, roads: nx.MultiDiGraph | None) -> str:
-    """The names of the roads meeting at the junction nearest a point (OSM ``name``), if any."""
+def _road_names(points: Sequence[tuple[float, float]], roads: nx.MultiDiGraph | None) -> list[str]:
+    """For each (lon, lat), the names of the roads meeting at the nearest junction (OSM
+    ``name``, at most two), ``""`` when they have none."""
     if roads is None or roads.number_of_nodes() == 0:
-        return ""
+        return ["" for _ in points]
     nodes = list(roads.nodes)
     xy = np.array([(roads.nodes[n]["x"], roads.nodes[n]["y"]) for n in nodes])
-    node = nodes[int(np.argmin(((xy - (lon, lat)) ** 2).sum(axis=1)))]
-    names: list[str] = []
-    for _, _, data in roads.edges(node, data=True):
-        value = data.get("name")
-        for name in value if isinstance(value, list) else [value]:
-            if isinstance(name, str) and name and name not in names:
-                names.append(name)
-    return " / ".join(names[:2])
+    found = []
+    for point in points:
+        node = nodes[int(np.argmin(((xy - point) ** 2).sum(axis=1)))]
+        names: list[str] = []
+        for _, _, data in roads.edges(node, data=True):
+            value = data.get("name")
+            for name in value if isinstance(value, list) else [value]:
+                if isinstance(name, str) and name and name not in names:
+                    names.append(name)
+        found.append(" / ".join(names[:2]))
+    return found
 
 
 def _posts(frame: gpd.GeoDataFrame, shown: PublicEditionRules, lang: str) -> list[dict[str, Any]]:
