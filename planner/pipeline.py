@@ -17,7 +17,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,10 @@ from planner.errors import InputError, Problem
 from planner.inputs.rules import Rules
 from planner.inputs.scenario import Scenario, ScenarioFile, read_scenario_file
 from planner.outputs.exports import OUTPUT_FILES, write_outputs
+from planner.plan import schema
 from planner.plan.document import plan_document
 from planner.plan.files import write_plan
+from planner.plan.shapes import to_json
 from planner.progress import SILENT, Progress
 from planner.roads.network import NetworkReport
 from planner.roads.placement import RoadContext, place_on_network
@@ -72,15 +74,15 @@ class PlanResult:
     scenario: Scenario
     roads: RoadContext
     files: dict[str, Path]
-    plan: dict[str, Any] | None
+    plan: schema.Plan | None
     violations: tuple[Violation, ...] = ()
     elapsed_s: float = 0.0
     seed: int = DEFAULT_SEED
 
     @property
-    def uncovered(self) -> list[dict[str, Any]]:
+    def uncovered(self) -> list[schema.Uncovered]:
         """TPS left without a guard group (with reasons)."""
-        return list(self.plan["uncovered"]) if self.plan else []
+        return list(self.plan.uncovered) if self.plan else []
 
     @property
     def ok(self) -> bool:
@@ -91,62 +93,15 @@ class PlanResult:
         """The final summary table, in Bahasa Indonesia with English labels."""
         if self.plan is None:
             return []
-        kpis = self.plan["kpis"]
-        reserve = self.plan["reserve"]
-        rows = [
-            ("TPS", f"{kpis['tps']:,}", ""),
-            ("Kelompok jaga (guard groups)", f"{len(self.plan['groups']):,}", ""),
-            (
-                "Personel (officers)",
-                f"{kpis['officers']:,}",
-                f"batas bawah {kpis['officers_lower_bound']:,}, selisih {kpis['officer_gap']:.1%};"
-                f" cara manual {kpis['baseline_officers']:,} (lower bound, gap; by hand)",
-            ),
-            (
-                "TPS tanpa jaga (uncovered)",
-                f"{len(self.uncovered):,}",
-                "lihat plan.json 'uncovered' (see plan.json)" if self.uncovered else "",
-            ),
-            (
-                "Titik siaga cadangan (reserve points)",
-                f"{len(reserve['staging']):,}",
-                f"respons terlama {kpis['worst_reserve_response_s'] / 60:.1f} menit "
-                f"(worst response, minutes)",
-            ),
-        ]
-        patrols = self.plan.get("patrols")
-        if patrols:
-            figures = patrols["kpis"]
-            rows.append(("Rute patroli (patrol routes)", f"{len(patrols['routes']):,}", ""))
-            for shift, own in figures["shifts"].items():
-                rows.append(
-                    (
-                        f"Kunjungan patroli {SHIFT_LABEL[shift]} ({shift}-shift patrol visits)",
-                        f"{own['performed_visits']:,}",
-                        f"dari {own['required_visits']:,}; "
-                        f"{own['required_visits'] - own['performed_visits']:,} terlewat "
-                        "(of required; dropped)",
-                    )
-                )
-        logistics = self.plan.get("logistics")
-        if logistics:
-            figures = logistics["kpis"]
-            rows += [
-                (
-                    "Rute kawal logistik (escort routes)",
-                    f"{figures['routes']:,}",
-                    f"{figures['escort_hours']:,.0f} jam-personel; {figures['delivered']:,} dari "
-                    f"{figures['consignments']:,} muatan; {figures['shortfall_days']:,} hari-pos "
-                    "kurang personel (officer-hours; loads; post-days short)",
-                ),
-                ("Armada logistik (trucks)", f"{figures['trucks']:,}", fleet_note(logistics)),
-            ]
         verdict = (
             (f"{len(self.violations)}", "pelanggaran aturan (rule violations)")
             if self.violations
             else ("sah", "semua aturan terpenuhi (valid: every rule holds)")
         )
-        rows += [
+        rows = [
+            *guard_rows(self.plan),
+            *patrol_rows(self.plan.patrols),
+            *logistics_rows(self.plan.logistics),
             ("Validator", *verdict),
             ("Benih acak (seed)", str(self.seed), ""),
             ("Waktu (elapsed)", f"{self.elapsed_s:.0f} s", ""),
@@ -158,12 +113,76 @@ class PlanResult:
         return lines
 
 
-def fleet_note(logistics: Mapping[str, Any]) -> str:
+Row = tuple[str, str, str]
+
+
+def guard_rows(plan: schema.Plan) -> list[Row]:
+    """Summary rows of the guard groups and the reserve."""
+    kpis = plan.kpis
+    return [
+        ("TPS", f"{kpis.tps:,}", ""),
+        ("Kelompok jaga (guard groups)", f"{len(plan.groups):,}", ""),
+        (
+            "Personel (officers)",
+            f"{kpis.officers:,}",
+            f"batas bawah {kpis.officers_lower_bound:,}, selisih {kpis.officer_gap:.1%};"
+            f" cara manual {kpis.baseline_officers:,} (lower bound, gap; by hand)",
+        ),
+        (
+            "TPS tanpa jaga (uncovered)",
+            f"{len(plan.uncovered):,}",
+            "lihat plan.json 'uncovered' (see plan.json)" if plan.uncovered else "",
+        ),
+        (
+            "Titik siaga cadangan (reserve points)",
+            f"{len(plan.reserve.staging):,}",
+            f"respons terlama {kpis.worst_reserve_response_s / 60:.1f} menit "
+            f"(worst response, minutes)",
+        ),
+    ]
+
+
+def patrol_rows(patrols: schema.Patrols | None) -> list[Row]:
+    """Summary rows of the patrols: routes, and visits made per shift."""
+    if patrols is None:
+        return []
+    rows = [("Rute patroli (patrol routes)", f"{len(patrols.routes):,}", "")]
+    for shift, own in patrols.kpis.shifts.items():
+        rows.append(
+            (
+                f"Kunjungan patroli {SHIFT_LABEL[shift]} ({shift}-shift patrol visits)",
+                f"{own.performed_visits:,}",
+                f"dari {own.required_visits:,}; "
+                f"{own.required_visits - own.performed_visits:,} terlewat "
+                "(of required; dropped)",
+            )
+        )
+    return rows
+
+
+def logistics_rows(logistics: schema.Logistics | None) -> list[Row]:
+    """Summary rows of the logistics: escort routes and the trucks needed."""
+    if logistics is None:
+        return []
+    figures = logistics.kpis
+    return [
+        (
+            "Rute kawal logistik (escort routes)",
+            f"{figures.routes:,}",
+            f"{figures.escort_hours:,.0f} jam-personel; {figures.delivered:,} dari "
+            f"{figures.consignments:,} muatan; {figures.shortfall_days:,} hari-pos "
+            "kurang personel (officer-hours; loads; post-days short)",
+        ),
+        ("Armada logistik (trucks)", f"{figures.trucks:,}", fleet_note(logistics.fleet)),
+    ]
+
+
+def fleet_note(fleet: Sequence[schema.FleetArea]) -> str:
     """Trucks needed at once per escort area, and whether the solver sized them."""
     parts = []
-    for area in logistics["fleet"]:
-        how = "otomatis" if area["trucks_limit"] is None else f"batas {area['trucks_limit']}"
-        parts.append(f"{area['area']} {area['trucks']} ({how})")
+    for area in fleet:
+        how = "otomatis" if area.trucks_limit is None else f"batas {area.trucks_limit}"
+        parts.append(f"{area.area} {area.trucks} ({how})")
     return "; ".join(parts) + " (per area at once; auto-sized or limit)"
 
 
@@ -173,8 +192,8 @@ def make_plan(
     seed: int,
     progress: Progress = SILENT,
     boundaries: Boundaries | None = None,
-) -> dict[str, Any]:
-    """Guard groups, named pairs, reserve, patrols and logistics, as a plan document."""
+) -> schema.Plan:
+    """Guard groups, named pairs, reserve, patrols and logistics: the plan."""
     with progress.stage("Menyusun kelompok jaga (guard-group assignment, CP-SAT)"):
         assignment = assign_guards(scenario, roads, seed=seed, report=progress.report)
     progress.info(
@@ -331,7 +350,8 @@ def run_scenario(
     write_json(files["network"], network_summary(scenario, roads, spec.election, seed))
     if not plan:
         return PlanResult(scenario, roads, files, None, (), time.perf_counter() - start, seed)
-    document = make_plan(scenario, roads, seed, progress, boundaries)
+    planned = make_plan(scenario, roads, seed, progress, boundaries)
+    document = to_json(planned)
     files["plan"] = folder / PLAN_FILE
     write_plan(files["plan"], document)
     with progress.stage("Memeriksa rencana secara independen (independent validation)"):
@@ -344,9 +364,8 @@ def run_scenario(
     with progress.stage("Menulis peta, daftar jaga dan lapisan GIS (maps, rosters, GIS layers)"):
         files.update(write_outputs(folder, scenario, document, boundaries, lang=lang, roads=graph))
     files["log"] = folder / LOG_FILE
-    result = PlanResult(
-        scenario, roads, files, document, violations, time.perf_counter() - start, seed
-    )
+    elapsed = time.perf_counter() - start
+    result = PlanResult(scenario, roads, files, planned, violations, elapsed, seed)
     progress.table(result.summary_lines())
     return result
 

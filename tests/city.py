@@ -12,6 +12,7 @@ import shapely
 from planner.inputs.rules import Rules, load_rules, merge
 from planner.inputs.scenario import Scenario, load_scenario
 from planner.plan.document import plan_document
+from planner.plan.shapes import to_json
 from planner.roads.network import NetworkReport, add_travel_times
 from planner.roads.placement import RoadContext, place_on_network
 from planner.solve.assignment import assign_guards
@@ -154,4 +155,4 @@ def town_plan(
     document = plan_document(
         scenario, roads, assignment, reserve, 0, patrols=patrols, logistics=logistics
     )
-    return scenario, roads, json.loads(json.dumps(document))
+    return scenario, roads, json.loads(json.dumps(to_json(document)))

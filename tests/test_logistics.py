@@ -17,7 +17,7 @@ from planner.errors import InputError
 from planner.inputs.rules import FLOWS, LEG_ENDS, LEGS
 from planner.inputs.scenario import Scenario
 from planner.inputs.sites import load_sites, site_id
-from planner.plan.logistics import logistics_document
+from planner.plan.logistics import logistics_section
 from planner.roads.placement import RoadContext
 from planner.roads.sources import load_boundaries
 from planner.solve.logistics import (
@@ -296,7 +296,7 @@ AUTO = {"trucks": "auto", "escort_units": "auto"}
 def fleet_of_plan(town: Town) -> dict[str, int]:
     """Trucks used at once per escort area, as plan.json reports them."""
     scenario, _, plan = town
-    return {f["area"]: f["trucks"] for f in logistics_document(plan, scenario.rules)["fleet"]}
+    return {f.area: f.trucks for f in logistics_section(plan, scenario.rules).fleet}
 
 
 def test_auto_fleet_is_the_fewest_trucks_that_deliver_everything(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from planner.inputs.rules import Rules, load_rules
 from planner.inputs.scenario import Scenario, load_scenario
 from planner.plan.document import plan_document
 from planner.plan.files import write_plan
+from planner.plan.shapes import to_json
 from planner.roads.network import NetworkReport, save_network
 from planner.roads.placement import place_on_network
 from planner.solve.assignment import AssignmentResult, assign_guards
@@ -110,7 +111,9 @@ def solve(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
     roads = place_on_network(scenario, graph, report)
     assignment = assign_guards(scenario, roads, seed=0, workers=1)
     reserve = plan_reserve(scenario, roads)
-    return json.loads(json.dumps(plan_document(scenario, roads, assignment, reserve, seed=0)))
+    return json.loads(
+        json.dumps(to_json(plan_document(scenario, roads, assignment, reserve, seed=0)))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -430,7 +433,7 @@ def test_patrol_crews_stay_off_guard_duty(town: tuple) -> None:
 
     def violations(assignment: AssignmentResult) -> set[str]:
         document = plan_document(patrolling, roads, assignment, reserve, 0, patrols=patrols)
-        return codes(validate_plan(patrolling, graph, json.loads(json.dumps(document))))
+        return codes(validate_plan(patrolling, graph, json.loads(json.dumps(to_json(document)))))
 
     blind = assign_guards(scenario, roads, seed=0, workers=1)  # as if no one patrolled
     assert violations(blind) == {"post_over_capacity"}

@@ -9,9 +9,7 @@ from typing import Any
 
 from planner._atomic import write_json
 from planner.errors import InputError, Problem
-
-FORMAT = "tps-planner/plan"
-FORMAT_VERSION = 2
+from planner.plan.schema import FORMAT
 
 
 def file_sha256(path: str | Path) -> str:

@@ -1,9 +1,9 @@
-"""The logistics section's structure, violation codes, tolerances, and the types of its checks."""
+"""The logistics checks' violation codes, tolerances, and the types they share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 TOLERANCE_REL = 0.005
 """Relative slack on recomputed travel times (snapping differences)."""
@@ -46,95 +46,6 @@ LOGISTICS_CODES: dict[str, str] = {
     "logistics_personnel_mismatch": "a personnel tally row differs from the recomputed one",
 }
 """The logistics violation codes with a one-line English meaning."""
-
-LOGISTICS_SPEC: dict[str, Any] = {
-    "election_date": "str",
-    "sites": (
-        "list",
-        {
-            "site_id": "str",
-            "kind": "str",
-            "kecamatan": "str",
-            "kelurahan": "str",
-            "lon": "num",
-            "lat": "num",
-            "approximate": "bool",
-        },
-    ),
-    "consignments": (
-        "list",
-        {
-            "consignment_id": "str",
-            "leg": "str",
-            "origin": "str",
-            "destination": "str",
-            "kecamatan": "str",
-            "tps": ("list", "str"),
-            "load": "count",
-        },
-    ),
-    "routes": (
-        "list",
-        {
-            "route_id": "str",
-            "leg": "str",
-            "area": "str",
-            "truck_id": "str",
-            "escort_id": "str",
-            "post_id": "str",
-            "window": "count",
-            "officers": "count",
-            "start_s": "int",
-            "end_s": "int",
-            "stops": (
-                "list",
-                {
-                    "consignment_id": "str",
-                    "action": "str",
-                    "place": "str",
-                    "arrival_s": "int",
-                    "start_s": "int",
-                    "departure_s": "int",
-                    "load_after": "int",
-                },
-            ),
-            "geometry": ("list", "lon_lat"),
-        },
-    ),
-    "undelivered": (
-        "list",
-        {"consignment_id": "str", "leg": "str", "reason_id": "str", "reason_en": "str"},
-    ),
-    "guards": (
-        "list",
-        {"site_id": "str", "post_id": "str", "start_s": "int", "end_s": "int", "officers": "count"},
-    ),
-    "personnel": (
-        "list",
-        {
-            "post_id": "str",
-            "day": "int",
-            "escort": "count",
-            "storage": "count",
-            "voting": "count",
-            "patrol": "count",
-            "total": "count",
-            "available": "count",
-            "shortfall": "count",
-        },
-    ),
-    "kpis": {
-        "consignments": "count",
-        "delivered": "count",
-        "undelivered": "count",
-        "routes": "count",
-        "escort_hours": "num",
-        "guard_shifts": "count",
-        "guard_officer_shifts": "count",
-        "trucks": "count",
-    },
-}
-"""The parts of the ``logistics`` section the validator reads (the format of :mod:`validate`)."""
 
 Add = Callable[[str, str, str, str], None]
 
