@@ -362,7 +362,7 @@ def run_scenario(
         f"  {len(violations)} pelanggaran aturan" if violations else "  semua aturan terpenuhi"
     )
     with progress.stage("Menulis peta, daftar jaga dan lapisan GIS (maps, rosters, GIS layers)"):
-        files.update(write_outputs(folder, scenario, document, boundaries, lang=lang, roads=graph))
+        files.update(write_outputs(folder, scenario, planned, boundaries, lang=lang, roads=graph))
     files["log"] = folder / LOG_FILE
     elapsed = time.perf_counter() - start
     result = PlanResult(scenario, roads, files, planned, violations, elapsed, seed)

@@ -9,7 +9,6 @@ import math
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -31,8 +30,11 @@ from planner.outputs.exports import (
 )
 from planner.outputs.layers import public_plan
 from planner.outputs.maps import build_map, write_map
+from planner.plan import schema
+from planner.plan.shapes import from_json, to_json
 from planner.progress import WIB
 from planner.roads.sources import Boundaries
+from planner.validate.structure import check_structure
 from tests.pages import page_data
 
 XSS_SCRIPT = "<script>window.__xss=1;alert(1)</script>"
@@ -52,7 +54,7 @@ class Case:
     """A synthetic scenario with its plan, boundaries and the personnel it names."""
 
     scenario: Scenario
-    plan: dict[str, Any]
+    plan: schema.Plan
     boundaries: Boundaries
     names: tuple[str, ...]
     nrps: tuple[str, ...]
@@ -168,7 +170,7 @@ def _boundaries() -> Boundaries:
 
 def _plan(
     tps: gpd.GeoDataFrame, posts: gpd.GeoDataFrame, rng: np.random.Generator
-) -> tuple[dict[str, Any], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+) -> tuple[schema.Plan, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
     """A plan document in the ``plan.json`` format, with patrols and officer pairs."""
     where = {
         t: (x, y) for t, x, y in zip(tps["tps_id"], tps["longitude"], tps["latitude"], strict=True)
@@ -263,7 +265,11 @@ def _plan(
                         "tps_id": t,
                         "visit": 1,
                         "arrival": _clock(clock),
+                        "start": _clock(clock),
                         "departure": _clock(clock + 600),
+                        "arrival_s": clock,
+                        "start_s": clock,
+                        "departure_s": clock + 600,
                     }
                 )
                 clock += 600
@@ -276,6 +282,8 @@ def _plan(
                     "vehicle_type": kind,
                     "start": _clock(begin),
                     "end": _clock(clock + 900),
+                    "start_s": begin,
+                    "end_s": int(clock + 900),
                     "duration_s": int(clock + 900 - begin),
                     "stops": stops,
                     "geometry": [[round(x, 6), round(y, 6)] for x, y in line],
@@ -286,6 +294,7 @@ def _plan(
                 "shift": "voting",
                 "tps_id": ids[-1],
                 "visit": 2,
+                "kecamatan": post.kecamatan,
                 "reason_id": "waktu patroli habis",
                 "reason_en": "patrol time ran out",
             }
@@ -296,6 +305,12 @@ def _plan(
         "format_version": 1,
         "version": "test",
         "seed": 7,
+        "scenario": {
+            "name": "Uji",
+            "sources": {},
+            "network": {"source": "synthetic", "nodes": 0, "edges": 0},
+            "rules": {},
+        },
         "groups": groups,
         "uncovered": [
             {
@@ -314,18 +329,36 @@ def _plan(
             "tps_staging": tps_staging,
             "tps_response_s": response,
             "beyond_limit": [t for t, s in response.items() if s > 600],
+            "solver": {"status": "optimal", "objective": 3, "best_bound": 3, "gap": 0.0},
         },
         "kpis": {
             "tps": len(tps),
             "tps_covered": covered,
             "officers": 2 * len(groups),
+            "officers_lower_bound": 2 * len(groups),
+            "officer_gap": 0.0,
+            "baseline_officers": 2 * covered,
             "linmas": 2 * covered,
+            "per_polsek": {},
             "worst_reserve_response_s": max(response.values()),
         },
-        "patrols": {"routes": routes, "dropped": dropped, "kpis": {"coverage": 0.95}},
+        "solver": [],
+        "patrols": {
+            "routes": routes,
+            "dropped": dropped,
+            "kpis": {
+                "required_visits": 100,
+                "performed_visits": 95,
+                "coverage": 0.95,
+                "vehicles_used": len(routes),
+                "shifts": {},
+            },
+            "solver": {},
+        },
         "officer_pairs": pairs,
     }
-    return plan, (tuple(names), tuple(nrps), tuple(phones))
+    assert check_structure(plan) == []
+    return from_json(plan), (tuple(names), tuple(nrps), tuple(phones))
 
 
 @pytest.fixture(scope="module")
@@ -353,12 +386,12 @@ def test_roster_csv_columns_and_rows(case: Case, outputs: dict[str, Path]) -> No
     with outputs["roster_csv"].open(encoding="utf-8-sig", newline="") as stream:
         table = list(csv.reader(stream))
     assert table[0] == [headers("id")[c] for c in ROSTER_COLUMNS]
-    assert len(table) - 1 == len(case.plan["groups"]) + len(case.plan["uncovered"])
+    assert len(table) - 1 == len(case.plan.groups) + len(case.plan.uncovered)
     by_group = {row[2]: dict(zip(ROSTER_COLUMNS, row, strict=True)) for row in table[1:]}
-    group = case.plan["groups"][0]
-    row = by_group[group["group_id"]]
-    assert row["tps"].split(", ") == group["members"]
-    assert row["officers"] == "2" and row["linmas"] == str(group["linmas"])
+    group = case.plan.groups[0]
+    row = by_group[group.group_id]
+    assert row["tps"].split(", ") == group.members
+    assert row["officers"] == "2" and row["linmas"] == str(group.linmas)
     assert case.names[1] in row["officer_names"] and case.nrps[1] in row["nrp"]
     assert by_group[headers("id")["uncovered"]]["notes"] == "personel tidak cukup"
     assert any(r[12] for r in table[1:]), "patrol visits missing from the roster"
@@ -396,7 +429,8 @@ def test_geopackage_and_geojson_layers_open_in_gis(case: Case, outputs: dict[str
         "reserve": "Point",
         "posts": "Point",
     }
-    visits = sum(len(r["stops"]) for r in case.plan["patrols"]["routes"])
+    assert case.plan.patrols is not None
+    visits = sum(len(r.stops) for r in case.plan.patrols.routes)
     expected = {
         "tps": len(case.scenario.tps),
         "reserve": 3,
@@ -429,7 +463,7 @@ def test_summary_key_figures(case: Case, outputs: dict[str, Path]) -> None:
     assert summary["generated"].endswith("+07:00")
     assert summary["tps"] == len(case.scenario.tps)
     assert summary["tps_covered"] == summary["tps"] - 1 and summary["tps_uncovered"] == 1
-    assert summary["officers"] == 2 * len(case.plan["groups"])
+    assert summary["officers"] == 2 * len(case.plan.groups)
     assert set(summary["per_polsek"]) == set(KECAMATAN)
     assert summary["per_polsek"]["Sukun"]["polsek"] == "Polsek Sukun"
     assert set(summary["reserve"]) == {
@@ -450,7 +484,9 @@ def test_public_edition_holds_no_personnel(case: Case, outputs: dict[str, Path])
     assert case.names[1].encode() in internal, "the internal edition names the officers"
     leaked = [p for p in people if p.encode() in public or html_escaped(p).encode() in public]
     assert not leaked
-    assert "officer_pairs" not in public_plan(case.plan)
+    public_document = json.dumps(to_json(public_plan(case.plan)), ensure_ascii=False)
+    assert not [p for p in people if p in public_document]
+    assert case.plan.officer_pairs  # the plan itself is not changed
 
 
 def html_escaped(value: str) -> str:
@@ -483,7 +519,7 @@ def test_english_edition(case: Case) -> None:
 
 
 def test_map_without_boundaries_or_patrols(case: Case, tmp_path: Path) -> None:
-    plan = {k: v for k, v in case.plan.items() if k not in ("patrols", "officer_pairs")}
+    plan = dataclasses.replace(case.plan, patrols=None, officer_pairs=None)
     files = write_outputs(tmp_path, case.scenario, plan)
     assert not any(k.startswith(("geojson_patrol", "geojson_ke")) for k in files)
     data = page_data(files["map"].read_text())
@@ -493,7 +529,8 @@ def test_map_without_boundaries_or_patrols(case: Case, tmp_path: Path) -> None:
 
 
 def test_rosters_never_hold_formulas(case: Case, tmp_path: Path) -> None:
-    plan = {**case.plan, "uncovered": [{**case.plan["uncovered"][0], "reason_id": "=1+1"}]}
+    gap = dataclasses.replace(case.plan.uncovered[0], reason_id="=1+1")
+    plan = dataclasses.replace(case.plan, uncovered=[gap])
     rows = roster_rows(case.scenario, plan)
     with write_roster_csv(tmp_path / "r.csv", rows).open(encoding="utf-8-sig") as stream:
         assert "'=1+1" in stream.read()

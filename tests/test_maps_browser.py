@@ -19,6 +19,8 @@ import pytest
 
 from planner.inputs.rules import load_rules
 from planner.outputs.maps import write_map
+from planner.plan import schema
+from planner.plan.shapes import from_json
 from tests.city import grid_city, node_point, town_plan
 from tests.test_exports import XSS_ID, XSS_IMG, XSS_SCRIPT, Case, synthetic_case
 
@@ -295,7 +297,7 @@ def test_popup_names_the_pair_and_shows_injected_text_as_text(
     internal: LoadedMap, case: Case
 ) -> None:
     page = internal.page
-    ids = [*case.scenario.tps["tps_id"].iloc[:5], case.plan["groups"][0]["anchor"]]
+    ids = [*case.scenario.tps["tps_id"].iloc[:5], case.plan.groups[0].anchor]
     texts = page.evaluate(
         """(ids) => ids.map((id) => {
             tpsPlanner.openTps(id);
@@ -368,8 +370,8 @@ def test_patrols_per_shift_distinct_colours_and_missed_visits(
         assert all(
             re.fullmatch(r"Polsek \S+.* (motor|mobil) \d+", r["name"]) for r in shift["routes"]
         )
-    dropped = {d["tps_id"] for d in case.plan["patrols"]["dropped"]}
-    visited = {s["tps_id"] for r in case.plan["patrols"]["routes"] for s in r["stops"]}
+    dropped = {d.tps_id for d in case.plan.patrols.dropped}
+    visited = {s.tps_id for r in case.plan.patrols.routes for s in r.stops}
     unvisited = set(case.scenario.tps["tps_id"]) - visited
     unpatrolled = len(unvisited)
     assert internal.count("missed") == len(dropped | unvisited)
@@ -398,7 +400,7 @@ def test_public_edition_shows_coordination_only(
     text = page.evaluate(
         """(id) => { tpsPlanner.openTps(id);
             return lastPopup().textContent; }""",
-        case.plan["groups"][0]["anchor"],
+        case.plan.groups[0].anchor,
     )
     assert "Polsek" in text and "Kerawanan" in text and "Cadangan" in text
     assert "Pasangan" not in text and "personel" not in text and "Kelompok" not in text
@@ -423,7 +425,7 @@ def test_pilkada_and_pemilu_sizes_load(
 
 
 @pytest.fixture(scope="module")
-def logistics_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+def logistics_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[schema.Plan, Path]:
     """The logistics town's plan and its internal map; a PPS named with an injection payload."""
     folder = tmp_path_factory.mktemp("logistics-map")
     sites = folder / "sites.csv"
@@ -432,12 +434,13 @@ def logistics_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]
         writer = csv.writer(stream)
         writer.writerow(["kind", "name", "kecamatan", "kelurahan", "latitude", "longitude"])
         writer.writerow(["pps", XSS_SCRIPT, "Alpha", "Satu", lat, lon])
-    scenario, roads, plan = town_plan(folder, sites_file=sites)
+    scenario, roads, document = town_plan(folder, sites_file=sites)
+    plan = from_json(document)
     return plan, write_map(folder / "map.html", scenario, plan, roads=roads.graph)
 
 
 def test_logistics_layers_per_leg_and_day_made_on_demand(
-    browser: playwright_api.Browser, logistics_map: tuple[dict, Path]
+    browser: playwright_api.Browser, logistics_map: tuple[schema.Plan, Path]
 ) -> None:
     plan, path = logistics_map
     loaded = open_map(browser, path)
@@ -449,7 +452,7 @@ def test_logistics_layers_per_leg_and_day_made_on_demand(
     for n in range(labels.count()):
         if "Kawal logistik" in labels.nth(n).text_content():
             loaded.switch(labels.nth(n).text_content().strip())
-    assert sum(loaded.count(k) for k in keys) == len(plan["logistics"]["routes"])
+    assert sum(loaded.count(k) for k in keys) == len(plan.logistics.routes)
     text = page.evaluate(
         """(keys) => {
             const k = keys.find((k) => tpsPlanner.layers[k].getLayers().length);
@@ -461,7 +464,7 @@ def test_logistics_layers_per_leg_and_day_made_on_demand(
     )
     assert "Truk" in text and "kawal" in text and ("muat" in text or "bongkar" in text)
     loaded.switch("Gudang KPU, PPK")
-    assert loaded.count("sites") == len(plan["logistics"]["sites"])
+    assert loaded.count("sites") == len(plan.logistics.sites)
     popup = page.evaluate(
         """(name) => {
             const n = tpsPlanner.data.logistics.sites.findIndex((site) => site.name === name);

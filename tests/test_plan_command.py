@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import planner
 from planner import cli, pipeline
 from planner._atomic import STAGING_MARK
 from planner.inputs.scenario import read_scenario_file
@@ -118,6 +119,20 @@ def test_plan_writes_every_output_and_the_validator_accepts_it(
     # the inputs were read, never modified, and copied beside the plan
     for name in ("tps.csv", "pos.csv", "personel.csv"):
         assert (out / name).read_bytes() == (starter.parent / name).read_bytes()
+
+
+def test_a_saved_plan_loads_typed_and_gives_the_same_outputs_again(
+    planned: tuple[Path, Run], tmp_path: Path
+) -> None:
+    out, _ = planned
+    plan = planner.load_plan(out / "plan.json")
+    assert isinstance(plan, planner.Plan) and plan.kpis.tps == 40
+    assert plan.officer_pairs and plan.officer_pairs[0].officers[0].nrp
+    assert json.loads(json.dumps(planner.to_json(plan))) == plan_of(out)
+    scenario = read_scenario_file(out / "scenario.toml").load()
+    files = planner.write_outputs(tmp_path, scenario, plan)
+    again = (tmp_path / "duty_roster.csv").read_bytes()
+    assert files["roster_csv"].is_file() and again == (out / "duty_roster.csv").read_bytes()
 
 
 def test_plan_prints_a_summary_and_logs_the_progress(planned: tuple[Path, Run]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from planner.errors import InputError
 from planner.inputs.posts import load_posts
 from planner.inputs.roster import RANKS, load_roster, normalise_rank
 from planner.inputs.rules import Rules, load_rules
-from planner.outputs.layers import public_plan
 from planner.plan.document import roster_sections
 from planner.plan.shapes import to_json
 from planner.solve.assignment import GuardGroup
@@ -314,18 +312,13 @@ def _good_plan() -> tuple[list[GuardGroup], pd.DataFrame, dict[str, Any]]:
     return groups, frame, plan_of(groups, result)
 
 
-def test_plan_document_fields_and_redaction() -> None:
-    _, frame, plan = _good_plan()
+def test_plan_document_fields() -> None:
+    _, _, plan = _good_plan()
     pair = plan["officer_pairs"][0]
     assert set(pair) == {"group_id", "pair_no", "officers"}
     assert set(pair["officers"][0]) == {"nrp", "name", "rank", "unit", "phone"}
     assert plan["roster_unfilled"] == []
     assert plan["roster_solver"]["officers_named"] == 4
-    public = json.dumps(public_plan(plan))  # what the public outputs are made from
-    for column in ("nrp", "name", "phone"):
-        for value in frame[column]:
-            assert value not in public
-    assert "00000001" in json.dumps(plan)  # the input plan is not modified
 
 
 def corrupt(plan: dict[str, Any], how: str, frame: pd.DataFrame) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import csv
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,17 +23,26 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner import __version__
 from planner._atomic import atomic_path, write_json, write_text
 from planner.inputs.scenario import Scenario
-from planner.outputs.layers import PlanView, key_figures, officer_names, plan_layers, refuse_inputs
+from planner.outputs.layers import (
+    PlanView,
+    key_figures,
+    officer_names,
+    plan_layers,
+    reason,
+    refuse_inputs,
+)
 from planner.outputs.logistics_layers import (
     SITE_LABELS,
     clock_of_iso,
     day_name,
     day_of,
     leg_label,
+    site_names,
     stop_summary,
 )
 from planner.outputs.map_text import text
 from planner.outputs.maps import write_map
+from planner.plan import schema
 from planner.progress import now_wib
 from planner.roads.sources import Boundaries
 
@@ -209,72 +219,67 @@ def headers(lang: str) -> dict[str, str]:
     return HEADERS[lang]
 
 
-def roster_rows(
-    scenario: Scenario, plan: Mapping[str, Any], lang: str = "id"
-) -> list[dict[str, Any]]:
+def roster_rows(scenario: Scenario, plan: schema.Plan, lang: str = "id") -> list[dict[str, Any]]:
     """The roster: one row per guard group, then one per uncovered TPS, by kecamatan."""
     view = PlanView.of(scenario, plan)
     h, t = headers(lang), text(lang)
     rows: list[dict[str, Any]] = []
-    for group in plan.get("groups", []):
-        pairs = view.pairs.get(group["group_id"], [])
-        people = [o for pair in pairs for o in pair.get("officers", [])]
+    for group in plan.groups:
+        pairs = view.pairs.get(group.group_id, [])
+        people = [o for pair in pairs for o in pair.officers]
         visits = sorted(
-            (v["arrival"], v["vehicle_id"], tps_id, t["shift_" + v["shift"]])
-            for tps_id in group["members"]
+            (v.stop.arrival, v.vehicle_id, tps_id, t["shift_" + v.shift])
+            for tps_id in group.members
             for v in view.visits.get(tps_id, [])
         )
         rows.append(
             {
-                "polsek": view.polsek(group["kecamatan"]),
-                "kecamatan": group["kecamatan"],
-                "group_id": group["group_id"],
-                "anchor": group["anchor"],
-                "tps_count": len(group["members"]),
-                "tps": ", ".join(group["members"]),
-                "officers": int(group["officers"]),
+                "polsek": view.polsek(group.kecamatan),
+                "kecamatan": group.kecamatan,
+                "group_id": group.group_id,
+                "anchor": group.anchor,
+                "tps_count": len(group.members),
+                "tps": ", ".join(group.members),
+                "officers": group.officers,
                 "officer_names": officer_names(pairs, lang),
-                "nrp": "; ".join(str(o.get("nrp", "")) for o in people),
-                "phones": "; ".join(str(o.get("phone", "")) for o in people),
+                "nrp": "; ".join(o.nrp for o in people),
+                "phones": "; ".join(o.phone for o in people),
                 "officers_from": ", ".join(
-                    f"{view.post_name.get(p, p)} {n}"
-                    for p, n in group.get("officers_from", {}).items()
+                    f"{view.post_name.get(p, p)} {n}" for p, n in group.officers_from.items()
                 ),
-                "linmas": int(group["linmas"]),
+                "linmas": group.linmas,
                 "patrol": "; ".join(f"{a} {v} ({tps}, {shift})" for a, v, tps, shift in visits),
                 "notes": "",
             }
         )
-    for gap in plan.get("uncovered", []):
+    for gap in plan.uncovered:
         rows.append(
             {
                 **dict.fromkeys(ROSTER_COLUMNS, ""),
-                "polsek": view.polsek(gap["kecamatan"]),
-                "kecamatan": gap["kecamatan"],
+                "polsek": view.polsek(gap.kecamatan),
+                "kecamatan": gap.kecamatan,
                 "group_id": h["uncovered"],
                 "tps_count": 1,
-                "tps": gap["tps_id"],
+                "tps": gap.tps_id,
                 "officers": 0,
                 "linmas": 0,
-                "notes": str(gap.get(f"reason_{lang}") or gap.get("reason_id", "")),
+                "notes": reason(gap, lang),
             }
         )
     rows.sort(key=lambda r: (r["kecamatan"], r["group_id"] == h["uncovered"]))
     return rows
 
 
-def escort_rows(
-    scenario: Scenario, plan: Mapping[str, Any], lang: str = "id"
-) -> list[dict[str, Any]]:
+def escort_rows(scenario: Scenario, plan: schema.Plan, lang: str = "id") -> list[dict[str, Any]]:
     """The escort sheet: per post and day its escort routes, storage guards and tally."""
-    section = plan.get("logistics")
-    if not isinstance(section, Mapping):
+    section = plan.logistics
+    if section is None:
         return []
     h = ESCORT_HEADERS[lang]
     view = PlanView.of(scenario, plan)
-    date = section["election_date"]
-    sites = {s["site_id"]: s for s in section["sites"]}
-    names = {k: v.get("name") or k for k, v in sites.items()}
+    date = section.election_date
+    sites = {s.site_id: s for s in section.sites}
+    names = site_names(section)
     rows: list[tuple[tuple[str, int, int, str], dict[str, Any]]] = []
 
     def add(post: str, day: int, order: int, when: str, **values: Any) -> None:
@@ -283,49 +288,49 @@ def escort_rows(
         row["date"] = day_name(date, day, lang)
         rows.append(((row["polsek"], day, order, when), row))
 
-    for route in section["routes"]:
+    for route in section.routes:
         add(
-            route["post_id"],
-            day_of(route["start_s"]),
+            route.post_id,
+            day_of(route.start_s),
             0,
-            route["start"],
+            route.start,
             duty=h["escort"],
-            task=leg_label(route["leg"], lang),
-            time=f"{clock_of_iso(route['start'])}–{clock_of_iso(route['end'])}",
-            truck=route["truck_id"],
-            escort_unit=route["escort_id"],
-            officers=int(route["officers"]),
-            stops="; ".join(stop_summary(route["stops"], names, lang)),
+            task=leg_label(route.leg, lang),
+            time=f"{clock_of_iso(route.start)}–{clock_of_iso(route.end)}",
+            truck=route.truck_id,
+            escort_unit=route.escort_id,
+            officers=route.officers,
+            stops="; ".join(stop_summary(route.stops, names, lang)),
         )
-    shifts: dict[tuple[str, str, int], list[Mapping[str, Any]]] = {}
-    for shift in section["guards"]:
-        key = (shift["post_id"], shift["site_id"], day_of(shift["start_s"]))
-        shifts.setdefault(key, []).append(shift)
+    shifts: dict[tuple[str, str, int], list[schema.StorageGuard]] = {}
+    for shift in section.guards:
+        shifts.setdefault((shift.post_id, shift.site_id, day_of(shift.start_s)), []).append(shift)
     for (post, site_id, day), found in shifts.items():
-        site = sites.get(site_id, {})
-        kind = SITE_LABELS[lang].get(site.get("kind", ""), "")
+        site = sites.get(site_id)
+        kind = SITE_LABELS[lang].get(site.kind, "") if site else ""
         add(
             post,
             day,
             1,
-            found[0]["start"],
+            found[0].start,
             duty=f"{h['guard']} {kind}".strip(),
             task=names.get(site_id, site_id),
-            time=", ".join(f"{clock_of_iso(g['start'])}–{clock_of_iso(g['end'])}" for g in found),
-            officers=sum(int(g["officers"]) for g in found),
-            notes=f"{found[0]['officers']} {h['per_shift']}"
-            + (f"; {h['approximate']}" if site.get("approximate") else ""),
+            time=", ".join(f"{clock_of_iso(g.start)}–{clock_of_iso(g.end)}" for g in found),
+            officers=sum(g.officers for g in found),
+            notes=f"{found[0].officers} {h['per_shift']}"
+            + (f"; {h['approximate']}" if site and site.approximate else ""),
         )
-    for tally in section["personnel"]:
-        short = f"; {h['short']} {tally['shortfall']}" if tally["shortfall"] else ""
+    for tally in section.personnel:
+        short = f"; {h['short']} {tally.shortfall}" if tally.shortfall else ""
+        parts = h["parts"].format(**asdict(tally))
         add(
-            tally["post_id"],
-            tally["day"],
+            tally.post_id,
+            tally.day,
             2,
             "",
             duty=h["tally"],
-            officers=int(tally["total"]),
-            notes=f"{h['parts'].format(**tally)}; {h['available']} {tally['available']}{short}",
+            officers=tally.total,
+            notes=f"{parts}; {h['available']} {tally.available}{short}",
         )
     return [row for _, row in sorted(rows, key=lambda item: item[0])]
 
@@ -452,7 +457,7 @@ def _fill_sheet(
 
 def gis_layers(
     scenario: Scenario,
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     boundaries: Boundaries | None = None,
     lang: str = "id",
 ) -> dict[str, gpd.GeoDataFrame]:
@@ -485,15 +490,13 @@ def write_geojson_layers(
     return files
 
 
-def summary_document(
-    scenario: Scenario, plan: Mapping[str, Any], generated: datetime
-) -> dict[str, Any]:
+def summary_document(scenario: Scenario, plan: schema.Plan, generated: datetime) -> dict[str, Any]:
     """``summary.json``: the plan's key figures, when and by which version they were made."""
     return {
         "format": SUMMARY_FORMAT,
         "version": __version__,
-        "plan_version": plan.get("version", ""),
-        "seed": plan.get("seed"),
+        "plan_version": plan.version,
+        "seed": plan.seed,
         "scenario": scenario.name,
         "generated": generated.isoformat(timespec="seconds"),
         **key_figures(scenario, plan),
@@ -503,7 +506,7 @@ def summary_document(
 def write_outputs(
     out_dir: str | Path,
     scenario: Scenario,
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     boundaries: Boundaries | None = None,
     lang: str = "id",
     roads: nx.MultiDiGraph | None = None,
@@ -522,7 +525,7 @@ def write_outputs(
     layers = gis_layers(scenario, plan, boundaries, lang)
     files = {
         **{kind: out / name for kind, name in OUTPUT_FILES.items()},
-        **({"escort_csv": out / ESCORT_ROSTER_FILE} if "logistics" in plan else {}),
+        **({"escort_csv": out / ESCORT_ROSTER_FILE} if plan.logistics is not None else {}),
         **{f"geojson_{name}": out / "layers" / f"{name}.geojson" for name in layers},
     }
     refuse_inputs(files.values(), scenario)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +20,13 @@ from planner.inputs.rules import PATROL_SHIFTS
 from planner.inputs.scenario import Scenario
 from planner.outputs.logistics_layers import logistics_layers
 from planner.outputs.map_text import text
+from planner.plan import schema
 from planner.roads.sources import Boundaries
 
-PERSONAL_KEYS = frozenset({"name", "nrp", "phone"})
-"""Keys of a person record (a dict holding ``nrp`` or ``phone``) left out of public outputs."""
 
-
-def public_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of the plan without personnel: no officer pairs, no names, NRP or phones."""
-    return _scrub({k: v for k, v in plan.items() if k != "officer_pairs"})
-
-
-def _scrub(value: Any) -> Any:
-    """A copy of ``value`` without the name, NRP and phone of any person record in it."""
-    if isinstance(value, dict):
-        person = "nrp" in value or "phone" in value
-        return {k: _scrub(v) for k, v in value.items() if not (person and k in PERSONAL_KEYS)}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
+def public_plan(plan: schema.Plan) -> schema.Plan:
+    """The plan without personnel: no named pairs (the only names, NRP and phones in it)."""
+    return replace(plan, officer_pairs=None)
 
 
 def refuse_inputs(outputs: Iterable[str | Path], scenario: Scenario) -> None:
@@ -57,54 +45,54 @@ def refuse_inputs(outputs: Iterable[str | Path], scenario: Scenario) -> None:
         raise InputError(problems)
 
 
+@dataclass(frozen=True)
+class Visit:
+    """A patrol's stop at a TPS, with its route's vehicle and shift and its order there."""
+
+    stop: schema.PatrolStop
+    vehicle_id: str
+    shift: str
+    order: int
+
+
 @dataclass
 class PlanView:
     """Look-ups over a plan: each TPS' group, reserve, patrol visits; Polsek per kecamatan."""
 
-    group_of: dict[str, dict[str, Any]] = field(default_factory=dict)
-    uncovered: dict[str, dict[str, Any]] = field(default_factory=dict)
-    visits: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    dropped: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    group_of: dict[str, schema.Group] = field(default_factory=dict)
+    uncovered: dict[str, schema.Uncovered] = field(default_factory=dict)
+    visits: dict[str, list[Visit]] = field(default_factory=lambda: defaultdict(list))
+    dropped: dict[str, list[schema.DroppedVisit]] = field(default_factory=lambda: defaultdict(list))
     polsek_name: dict[str, str] = field(default_factory=dict)
     post_area: dict[str, str] = field(default_factory=dict)
     post_name: dict[str, str] = field(default_factory=dict)
-    pairs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    routes: list[dict[str, Any]] = field(default_factory=list)
-    has_patrols: bool = False
-    has_logistics: bool = False
+    pairs: dict[str, list[schema.OfficerPair]] = field(default_factory=lambda: defaultdict(list))
+    routes: list[schema.PatrolRoute] = field(default_factory=list)
 
     @classmethod
-    def of(cls, scenario: Scenario, plan: Mapping[str, Any]) -> PlanView:
+    def of(cls, scenario: Scenario, plan: schema.Plan) -> PlanView:
         """Index a plan against its scenario."""
         view = cls()
-        for group in plan.get("groups", []):
-            for tps_id in group["members"]:
+        for group in plan.groups:
+            for tps_id in group.members:
                 view.group_of[tps_id] = group
-        view.uncovered = {u["tps_id"]: u for u in plan.get("uncovered", [])}
+        view.uncovered = {u.tps_id: u for u in plan.uncovered}
         for post in scenario.posts.itertuples():
             view.post_name[post.post_id] = post.name
             view.post_area[post.post_id] = post.kecamatan if post.kind == "polsek" else ""
             if post.kind == "polsek":
                 view.polsek_name.setdefault(post.kecamatan, post.name)
-        patrols = plan.get("patrols")
-        view.has_patrols = isinstance(patrols, Mapping)
-        if view.has_patrols:
-            view.routes = list(patrols.get("routes", []))
+        if plan.patrols is not None:
+            view.routes = list(plan.patrols.routes)
             for route in view.routes:
-                for order, stop in enumerate(route.get("stops", []), start=1):
-                    view.visits[stop["tps_id"]].append(
-                        {
-                            **stop,
-                            "vehicle_id": route["vehicle_id"],
-                            "shift": route["shift"],
-                            "order": order,
-                        }
+                for order, stop in enumerate(route.stops, start=1):
+                    view.visits[stop.tps_id].append(
+                        Visit(stop, route.vehicle_id, route.shift, order)
                     )
-            for drop in patrols.get("dropped", []):
-                view.dropped[drop["tps_id"]].append(drop)
-        for pair in plan.get("officer_pairs", []) or []:
-            view.pairs[pair["group_id"]].append(pair)
-        view.has_logistics = isinstance(plan.get("logistics"), Mapping)
+            for drop in plan.patrols.dropped:
+                view.dropped[drop.tps_id].append(drop)
+        for pair in plan.officer_pairs or []:
+            view.pairs[pair.group_id].append(pair)
         return view
 
     def polsek(self, kecamatan: str) -> str:
@@ -112,24 +100,22 @@ class PlanView:
         return self.polsek_name.get(kecamatan, f"Polsek {kecamatan}")
 
 
-def officer_names(pairs: list[dict[str, Any]], lang: str) -> str:
+def officer_names(pairs: list[schema.OfficerPair], lang: str) -> str:
     """Named pairs of a group as one line: ``Pasangan 1: Bripka A, Briptu B``."""
     t = text(lang)
     return "; ".join(
-        f"{t['pair']} {pair.get('pair_no', n)}: "
-        + ", ".join(
-            f"{o.get('rank', '')} {o.get('name', '')}".strip() for o in pair.get("officers", [])
-        )
-        for n, pair in enumerate(pairs, start=1)
+        f"{t['pair']} {pair.pair_no}: "
+        + ", ".join(f"{o.rank} {o.name}".strip() for o in pair.officers)
+        for pair in pairs
     )
 
 
-def key_figures(scenario: Scenario, plan: Mapping[str, Any]) -> dict[str, Any]:
+def key_figures(scenario: Scenario, plan: schema.Plan) -> dict[str, Any]:
     """The plan's key figures: coverage, personnel per Polsek, patrols and reserve."""
     view = PlanView.of(scenario, plan)
-    groups = plan.get("groups", [])
+    groups = plan.groups
     per_polsek: dict[str, dict[str, Any]] = {}
-    for kecamatan in sorted({*scenario.tps["kecamatan"], *(g["kecamatan"] for g in groups)}):
+    for kecamatan in sorted({*scenario.tps["kecamatan"], *(g.kecamatan for g in groups)}):
         per_polsek[kecamatan] = {
             "polsek": view.polsek(kecamatan),
             "tps": int((scenario.tps["kecamatan"] == kecamatan).sum()),
@@ -138,67 +124,66 @@ def key_figures(scenario: Scenario, plan: Mapping[str, Any]) -> dict[str, Any]:
             "linmas": 0,
         }
     for group in groups:
-        figures = per_polsek[group["kecamatan"]]
+        figures = per_polsek[group.kecamatan]
         figures["groups"] += 1
-        figures["officers"] += int(group["officers"])
-        figures["linmas"] += int(group["linmas"])
-    reserve = plan.get("reserve") or {}
-    responses = list((reserve.get("tps_response_s") or {}).values())
+        figures["officers"] += group.officers
+        figures["linmas"] += group.linmas
+    reserve = plan.reserve
+    responses = list(reserve.tps_response_s.values())
     tps_total = len(scenario.tps)
     patrols = None
-    if view.has_patrols:
+    if plan.patrols is not None:
         visited = len(view.visits)
         patrols = {
             "routes": len(view.routes),
             "visits": sum(len(v) for v in view.visits.values()),
             "dropped_visits": sum(len(v) for v in view.dropped.values()),
             "dropped_by_shift": {
-                shift: sum(d["shift"] == shift for v in view.dropped.values() for d in v)
+                shift: sum(d.shift == shift for v in view.dropped.values() for d in v)
                 for shift in PATROL_SHIFTS
-                if any(r["shift"] == shift for r in view.routes)
+                if any(r.shift == shift for r in view.routes)
             },
             "tps_unpatrolled": tps_total - visited,
             "tps_visited": visited,
             "tps_visited_share": round(visited / tps_total, 4) if tps_total else 0.0,
-            "visit_coverage": (plan["patrols"].get("kpis") or {}).get("coverage"),
+            "visit_coverage": plan.patrols.kpis.coverage,
         }
     return {
         "tps": tps_total,
         "tps_covered": len(view.group_of),
         "tps_uncovered": len(view.uncovered),
         "groups": len(groups),
-        "officers": sum(int(g["officers"]) for g in groups),
-        "linmas": sum(int(g["linmas"]) for g in groups),
+        "officers": sum(g.officers for g in groups),
+        "linmas": sum(g.linmas for g in groups),
         "per_polsek": per_polsek,
         "reserve": {
-            "staging_points": len(reserve.get("staging", [])),
-            "response_limit_min": round(float(reserve.get("response_limit_s", 0)) / 60, 1),
+            "staging_points": len(reserve.staging),
+            "response_limit_min": round(float(reserve.response_limit_s) / 60, 1),
             "worst_response_min": round(max(responses, default=0.0) / 60, 1),
-            "beyond_limit": len(reserve.get("beyond_limit", [])),
+            "beyond_limit": len(reserve.beyond_limit),
         },
         "patrols": patrols,
-        "logistics": _logistics_figures(plan),
+        "logistics": _logistics_figures(plan.logistics),
     }
 
 
-def _logistics_figures(plan: Mapping[str, Any]) -> dict[str, Any] | None:
+def _logistics_figures(section: schema.Logistics | None) -> dict[str, Any] | None:
     """Routes, escort officer-hours, undelivered goods, guard shifts and short post-days."""
-    section = plan.get("logistics")
-    if not isinstance(section, Mapping):
+    if section is None:
         return None
-    kpis = section.get("kpis") or {}
+    kpis = section.kpis
     return {
-        "routes": kpis.get("routes", 0),
-        "escort_hours": kpis.get("escort_hours", 0.0),
-        "undelivered": kpis.get("undelivered", 0),
-        "guard_shifts": kpis.get("guard_shifts", 0),
-        "shortfall_days": kpis.get("shortfall_days", 0),
+        "routes": kpis.routes,
+        "escort_hours": kpis.escort_hours,
+        "undelivered": kpis.undelivered,
+        "guard_shifts": kpis.guard_shifts,
+        "shortfall_days": kpis.shortfall_days,
     }
 
 
 def plan_layers(
     scenario: Scenario,
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     boundaries: Boundaries | None = None,
     lang: str = "id",
 ) -> dict[str, gpd.GeoDataFrame]:
@@ -217,10 +202,11 @@ def plan_layers(
                 layers[kind] = _boundary_layer(frame)
     layers["tps"] = _tps_layer(scenario, plan, view, lang)
     layers["group_lines"] = _group_lines(scenario, plan)
-    if view.has_patrols:
+    if plan.patrols is not None:
         layers["patrol_routes"] = _route_layer(view)
         layers["patrol_stops"] = _stop_layer(scenario, view)
-    layers.update(logistics_layers(plan, lang))
+    if plan.logistics is not None:
+        layers.update(logistics_layers(plan.logistics, lang))
     layers["reserve"] = _reserve_layer(scenario, plan)
     layers["posts"] = _frame(
         [
@@ -263,26 +249,25 @@ def _boundary_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _tps_layer(
-    scenario: Scenario, plan: Mapping[str, Any], view: PlanView, lang: str
+    scenario: Scenario, plan: schema.Plan, view: PlanView, lang: str
 ) -> gpd.GeoDataFrame:
     """One row per TPS: its place, risk, guard group, reserve and patrol visits."""
-    reserve = plan.get("reserve") or {}
-    staging = reserve.get("tps_staging") or {}
-    response = reserve.get("tps_response_s") or {}
+    staging = plan.reserve.tps_staging
+    response = plan.reserve.tps_response_s
     linmas = {str(k): p.linmas_per_tps for k, p in scenario.rules.pattern.items()}
     frame = scenario.tps
     group_ids, anchors, officers, people, reasons, visit_text, visit_count = ([] for _ in range(7))
     for tps_id, risk in zip(frame["tps_id"], frame["risk"], strict=True):
         group = view.group_of.get(tps_id)
-        group_ids.append(group["group_id"] if group else "")
-        anchors.append(group["anchor"] if group else "")
-        officers.append(int(group["officers"]) if group else 0)
+        group_ids.append(group.group_id if group else "")
+        anchors.append(group.anchor if group else "")
+        officers.append(group.officers if group else 0)
         people.append(linmas.get(str(risk), 0))
         gap = view.uncovered.get(tps_id)
-        reasons.append("" if gap is None else _reason(gap, lang))
+        reasons.append("" if gap is None else reason(gap, lang))
         visits = view.visits.get(tps_id, [])
         visit_count.append(len(visits))
-        visit_text.append("; ".join(f"{v['arrival']} {v['vehicle_id']}" for v in visits))
+        visit_text.append("; ".join(f"{v.stop.arrival} {v.vehicle_id}" for v in visits))
     return gpd.GeoDataFrame(
         {
             "tps_id": frame["tps_id"].astype(str),
@@ -317,9 +302,9 @@ def _tps_layer(
     ).reset_index(drop=True)
 
 
-def _reason(record: Mapping[str, Any], lang: str) -> str:
+def reason(record: schema.Uncovered | schema.DroppedVisit, lang: str) -> str:
     """A record's reason in the language (``reason_id`` or ``reason_en``)."""
-    return str(record.get(f"reason_{lang}") or record.get("reason_id") or "")
+    return (record.reason_en if lang == "en" else "") or record.reason_id
 
 
 def _points(scenario: Scenario) -> dict[str, tuple[float, float]]:
@@ -331,20 +316,20 @@ def _points(scenario: Scenario) -> dict[str, tuple[float, float]]:
     }
 
 
-def _group_lines(scenario: Scenario, plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
+def _group_lines(scenario: Scenario, plan: schema.Plan) -> gpd.GeoDataFrame:
     """A line from each member TPS to its group's anchor (none for the anchor itself)."""
     where = _points(scenario)
     rows = [
         {
-            "group_id": g["group_id"],
-            "kecamatan": g["kecamatan"],
-            "anchor": g["anchor"],
+            "group_id": g.group_id,
+            "kecamatan": g.kecamatan,
+            "anchor": g.anchor,
             "tps_id": member,
-            "geometry": shapely.LineString([where[member], where[g["anchor"]]]),
+            "geometry": shapely.LineString([where[member], where[g.anchor]]),
         }
-        for g in plan.get("groups", [])
-        for member in g["members"]
-        if member in where and g["anchor"] in where and where[member] != where[g["anchor"]]
+        for g in plan.groups
+        for member in g.members
+        if member in where and g.anchor in where and where[member] != where[g.anchor]
     ]
     return _frame(rows, ("group_id", "kecamatan", "anchor", "tps_id"))
 
@@ -353,23 +338,22 @@ def _route_layer(view: PlanView) -> gpd.GeoDataFrame:
     """One line per patrol route along the roads, with its stops in order as text."""
     rows = [
         {
-            "shift": r["shift"],
-            "vehicle_id": r["vehicle_id"],
-            "post_id": r.get("post_id", ""),
-            "post_name": view.post_name.get(r.get("post_id", ""), r.get("post_id", "")),
-            "vehicle_type": r.get("vehicle_type", ""),
-            "start": r.get("start", ""),
-            "end": r.get("end", ""),
-            "duration_min": round(float(r.get("duration_s", 0)) / 60, 1),
-            "stop_count": len(r.get("stops", [])),
+            "shift": r.shift,
+            "vehicle_id": r.vehicle_id,
+            "post_id": r.post_id,
+            "post_name": view.post_name.get(r.post_id, r.post_id),
+            "vehicle_type": r.vehicle_type,
+            "start": r.start,
+            "end": r.end,
+            "duration_min": round(float(r.duration_s) / 60, 1),
+            "stop_count": len(r.stops),
             "stops": "; ".join(
-                f"{n}. {s['tps_id']} {s.get('arrival', '')}"
-                for n, s in enumerate(r.get("stops", []), start=1)
+                f"{n}. {s.tps_id} {s.arrival}" for n, s in enumerate(r.stops, start=1)
             ),
-            "geometry": shapely.LineString(r["geometry"]),
+            "geometry": shapely.LineString(r.geometry),
         }
         for r in view.routes
-        if len({tuple(xy) for xy in r.get("geometry") or []}) >= 2
+        if drawable(r.geometry)
     ]
     return _frame(
         rows,
@@ -391,13 +375,13 @@ def _stop_layer(scenario: Scenario, view: PlanView) -> gpd.GeoDataFrame:
     where = _points(scenario)
     rows = [
         {
-            "shift": v["shift"],
-            "vehicle_id": v["vehicle_id"],
-            "order": int(v["order"]),
+            "shift": v.shift,
+            "vehicle_id": v.vehicle_id,
+            "order": v.order,
             "tps_id": tps_id,
-            "visit": int(v.get("visit", 1)),
-            "arrival": v.get("arrival", ""),
-            "departure": v.get("departure", ""),
+            "visit": v.stop.visit,
+            "arrival": v.stop.arrival,
+            "departure": v.stop.departure,
             "geometry": shapely.Point(where[tps_id]),
         }
         for tps_id, visits in view.visits.items()
@@ -407,34 +391,38 @@ def _stop_layer(scenario: Scenario, view: PlanView) -> gpd.GeoDataFrame:
     return _frame(rows, ("shift", "vehicle_id", "order", "tps_id", "visit", "arrival", "departure"))
 
 
-def _reserve_layer(scenario: Scenario, plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
+def _reserve_layer(scenario: Scenario, plan: schema.Plan) -> gpd.GeoDataFrame:
     """Reserve staging points with the TPS they serve, their worst response and reach."""
-    reserve = plan.get("reserve") or {}
-    staging = reserve.get("tps_staging") or {}
-    response = reserve.get("tps_response_s") or {}
+    reserve = plan.reserve
+    response = reserve.tps_response_s
     where = _points(scenario)
     served: dict[str, list[str]] = defaultdict(list)
-    for tps_id, point_id in staging.items():
+    for tps_id, point_id in reserve.tps_staging.items():
         served[point_id].append(tps_id)
     rows = []
-    for point in reserve.get("staging", []):
-        members = [t for t in served.get(point["point_id"], []) if t in where]
-        origin = (float(point["lon"]), float(point["lat"]))
+    for point in reserve.staging:
+        members = [t for t in served.get(point.point_id, []) if t in where]
+        origin = (float(point.lon), float(point.lat))
         rows.append(
             {
-                "point_id": point["point_id"],
-                "kind": point.get("kind", ""),
-                "approximate": bool(point.get("approximate", False)),
+                "point_id": point.point_id,
+                "kind": point.kind,
+                "approximate": point.approximate,
                 "tps_served": len(members),
                 "worst_response_min": round(
                     max((float(response.get(t, 0)) for t in members), default=0.0) / 60, 1
                 ),
-                "response_limit_min": round(float(reserve.get("response_limit_s", 0)) / 60, 1),
+                "response_limit_min": round(float(reserve.response_limit_s) / 60, 1),
                 "reach_m": round(max((_metres(origin, where[t]) for t in members), default=0.0)),
                 "geometry": shapely.Point(origin),
             }
         )
     return _frame(rows, ("point_id", "kind", "approximate", "tps_served", "reach_m"))
+
+
+def drawable(line: list[list[float]]) -> bool:
+    """Whether a route's geometry has two distinct points (a line to draw)."""
+    return len({tuple(xy) for xy in line}) >= 2
 
 
 def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:

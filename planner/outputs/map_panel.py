@@ -12,11 +12,12 @@ from planner.inputs.rules import LEGS, PublicEditionRules, RiskCategory
 from planner.inputs.scenario import Scenario
 from planner.outputs.logistics_layers import day_name, day_of, leg_label
 from planner.outputs.map_text import number, risk_label, text
+from planner.plan import schema
 
 
 def title_panel(
     scenario: Scenario,
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     figures: Mapping[str, Any],
     edition: str,
     shown: PublicEditionRules,
@@ -41,8 +42,8 @@ def title_panel(
         {"title": t["per_polsek"], "head": head, "rows": table},
         {"title": t["categories"], "rows": categories},
     ]
-    if isinstance(plan.get("logistics"), Mapping):
-        schedule = logistics_schedule(plan["logistics"], lang)
+    if plan.logistics is not None:
+        schedule = logistics_schedule(plan.logistics, lang)
         sections.append({"title": t["schedule"], "rows": schedule})
     edition_text = t["edition_internal" if edition == "internal" else "edition_public"]
     return {
@@ -105,14 +106,14 @@ def key_figure_rows(
     return rows
 
 
-def logistics_schedule(section: Mapping[str, Any], lang: str) -> list[list[str]]:
+def logistics_schedule(section: schema.Logistics, lang: str) -> list[list[str]]:
     """Which legs move goods on which day: ``H-1 (26 Nov)``, ``PPS → TPS``."""
     days: dict[int, set[str]] = defaultdict(set)
-    for route in section.get("routes", []):
-        days[day_of(route["start_s"])].add(route["leg"])
+    for route in section.routes:
+        days[day_of(route.start_s)].add(route.leg)
     return [
         [
-            day_name(section["election_date"], day, lang),
+            day_name(section.election_date, day, lang),
             ", ".join(leg_label(leg, lang) for leg in LEGS if leg in legs),
         ]
         for day, legs in sorted(days.items())

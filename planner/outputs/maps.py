@@ -30,10 +30,12 @@ from planner.outputs._page import MapPage, assemble
 from planner.outputs.basemap import areas, line_text, road_lines
 from planner.outputs.layers import (
     PlanView,
+    drawable,
     key_figures,
     officer_names,
     plan_layers,
     public_plan,
+    reason,
     refuse_inputs,
 )
 from planner.outputs.map_legend import (
@@ -49,6 +51,7 @@ from planner.outputs.map_legend import (
 )
 from planner.outputs.map_panel import title_panel
 from planner.outputs.map_text import number, risk_label, text
+from planner.plan import schema
 from planner.progress import now_wib
 from planner.roads.sources import Boundaries
 
@@ -59,7 +62,7 @@ EDITIONS: tuple[str, ...] = ("internal", "public")
 
 def build_map(
     scenario: Scenario,
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     boundaries: Boundaries | None = None,
     edition: Edition = "internal",
     lang: Lang = "id",
@@ -74,7 +77,7 @@ def build_map(
 def write_map(
     path: str | Path,
     scenario: Scenario,
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     boundaries: Boundaries | None = None,
     edition: Edition = "internal",
     lang: Lang = "id",
@@ -120,7 +123,7 @@ def _skeleton(bounds: Sequence[Sequence[float]]) -> str:
 
 def map_data(
     scenario: Scenario,
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     boundaries: Boundaries | None = None,
     edition: Edition = "internal",
     lang: Lang = "id",
@@ -168,10 +171,10 @@ def map_data(
             data[kind] = areas(layers[kind], kind, labels=kind == "kelurahan")
     if shown.show_guard_gaps:
         data["groups"] = _groups(plan, view, index, edition, shown, lang)
-    if view.has_patrols and (shown.show_routes or shown.show_guard_gaps):
-        data["patrols"] = _patrols(plan, view, index, shown, lang)
-    if view.has_logistics:
-        data["logistics"] = _logistics(plan, layers, view, shown, lang)
+    if plan.patrols is not None and (shown.show_routes or shown.show_guard_gaps):
+        data["patrols"] = _patrols(plan.patrols, view, index, shown, lang)
+    if plan.logistics is not None:
+        data["logistics"] = _logistics(layers, view, shown, lang)
     figures = key_figures(scenario, plan)
     data["panel"] = title_panel(
         scenario, plan, figures, edition, shown, lang, generated or now_wib()
@@ -188,7 +191,7 @@ def _shown(scenario: Scenario, edition: str) -> PublicEditionRules:
 
 
 def _tps_columns(
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     tps: gpd.GeoDataFrame,
     reserve: list[dict[str, Any]],
     shown: PublicEditionRules,
@@ -196,9 +199,8 @@ def _tps_columns(
     """The TPS as columns; groups, Linmas and guard gaps only where the edition shows them."""
     risks = [r.value for r in RiskCategory]
     ids = tps["tps_id"].tolist()
-    state = plan.get("reserve") or {}
-    staging = state.get("tps_staging") or {}
-    response = state.get("tps_response_s") or {}
+    staging = plan.reserve.tps_staging
+    response = plan.reserve.tps_response_s
     point = {p["point_id"]: n for n, p in enumerate(reserve)}
     columns: dict[str, list[Any]] = {
         "id": ids,
@@ -216,7 +218,7 @@ def _tps_columns(
         "response": [round(float(response.get(t, 0.0)), 1) for t in ids],
     }
     if shown.show_guard_gaps:
-        groups = {g["group_id"]: n for n, g in enumerate(plan.get("groups", []))}
+        groups = {g.group_id: n for n, g in enumerate(plan.groups)}
         columns["group"] = [groups.get(g, -1) if g else -1 for g in tps["group_id"]]
         columns["anchor"] = [int(a) for a in tps["is_anchor"]]
         columns["uncovered"] = tps["uncovered_reason"].tolist()
@@ -226,7 +228,7 @@ def _tps_columns(
 
 
 def _groups(
-    plan: Mapping[str, Any],
+    plan: schema.Plan,
     view: PlanView,
     index: Mapping[str, int],
     edition: str,
@@ -236,16 +238,16 @@ def _groups(
     """Guard groups (in plan order, as the TPS' ``group`` column counts them): anchor and
     members as TPS indices, officers and the named pairs where shown."""
     groups = []
-    for group in plan.get("groups", []):
+    for group in plan.groups:
         entry: dict[str, Any] = {
-            "id": group["group_id"],
-            "anchor": index.get(group["anchor"], -1),
-            "members": [index[m] for m in group["members"] if m in index],
+            "id": group.group_id,
+            "anchor": index.get(group.anchor, -1),
+            "members": [index[m] for m in group.members if m in index],
         }
         if shown.show_strengths:
-            entry["officers"] = int(group["officers"])
+            entry["officers"] = group.officers
         if edition == "internal":
-            entry["pairs"] = officer_names(view.pairs.get(group["group_id"], []), lang)
+            entry["pairs"] = officer_names(view.pairs.get(group.group_id, []), lang)
         groups.append(entry)
     return groups
 
@@ -257,7 +259,7 @@ def _ordinal(identifier: str) -> int | None:
 
 
 def _patrols(
-    plan: Mapping[str, Any],
+    section: schema.Patrols,
     view: PlanView,
     index: Mapping[str, int],
     shown: PublicEditionRules,
@@ -268,7 +270,7 @@ def _patrols(
     t = text(lang)
     vehicles: dict[str, set[str]] = defaultdict(set)
     for route in view.routes:
-        vehicles[route.get("post_id", "")].add(route["vehicle_id"])
+        vehicles[route.post_id].add(route.vehicle_id)
     colour: dict[str, str] = {}
     for mine in vehicles.values():
         order = sorted(mine, key=lambda v: (_ordinal(v) is None, _ordinal(v) or 0, v))
@@ -276,30 +278,25 @@ def _patrols(
     shifts = []
     for shift in PATROL_SHIFTS if shown.show_routes else ():
         routes = [
-            _patrol_route(r, view, index, colour[r["vehicle_id"]], shown.show_timings, lang)
+            _patrol_route(r, view, index, colour[r.vehicle_id], shown.show_timings, lang)
             for r in view.routes
-            if r["shift"] == shift and len({tuple(xy) for xy in r.get("geometry") or []}) > 1
+            if r.shift == shift and drawable(r.geometry)
         ]
         if routes:
             shifts.append({"key": shift, "label": t[f"shift_{shift}"], "routes": routes})
     patrols: dict[str, Any] = {"shifts": shifts, "missed": None, "unpatrolled": None}
     if shown.show_guard_gaps:
         patrols["missed"] = [
-            [index[d["tps_id"]], t[f"shift_{d['shift']}"], d.get("visit", 1), _reason(d, lang)]
-            for d in plan["patrols"].get("dropped", [])
-            if d["tps_id"] in index
+            [index[d.tps_id], t[f"shift_{d.shift}"], d.visit, reason(d, lang)]
+            for d in section.dropped
+            if d.tps_id in index
         ]
         patrols["unpatrolled"] = [n for tps_id, n in index.items() if tps_id not in view.visits]
     return patrols
 
 
-def _reason(record: Mapping[str, Any], lang: str) -> str:
-    """A record's reason in the language (``reason_id`` or ``reason_en``)."""
-    return str(record.get(f"reason_{lang}") or record.get("reason_id") or "")
-
-
 def _patrol_route(
-    route: Mapping[str, Any],
+    route: schema.PatrolRoute,
     view: PlanView,
     index: Mapping[str, int],
     colour: str,
@@ -308,32 +305,32 @@ def _patrol_route(
 ) -> dict[str, Any]:
     """One patrol route: a readable vehicle name, its stops as TPS indices, its road line."""
     t = text(lang)
-    post = route.get("post_id", "")
+    post = route.post_id
     post_name = view.post_name.get(post, post)
-    kind = route.get("vehicle_type", "")
-    ordinal = _ordinal(route["vehicle_id"])
+    kind = route.vehicle_type
+    ordinal = _ordinal(route.vehicle_id)
     short = t.get(f"{kind}_short", kind)
-    name = f"{post_name} {short} {ordinal}" if ordinal else str(route["vehicle_id"])
-    minutes = number(float(route.get("duration_s", 0)) / 60, lang)
+    name = f"{post_name} {short} {ordinal}" if ordinal else route.vehicle_id
+    minutes = number(float(route.duration_s) / 60, lang)
     return {
         "name": name,
         "post": post_name,
         "kecamatan": view.post_area.get(post, ""),
         "type": t.get(kind, kind),
         "colour": colour,
-        "time": f"{route.get('start', '')}–{route.get('end', '')}" if timed else "",
+        "time": f"{route.start}–{route.end}" if timed else "",
         "duration": f"{minutes} {t['minutes']}" if timed else "",
         "stops": [
             [
-                index[s["tps_id"]],
-                s.get("arrival", "") if timed else "",
-                s.get("departure", "") if timed else "",
-                s.get("visit", 1),
+                index[s.tps_id],
+                s.arrival if timed else "",
+                s.departure if timed else "",
+                s.visit,
             ]
-            for s in route.get("stops", [])
-            if s["tps_id"] in index
+            for s in route.stops
+            if s.tps_id in index
         ],
-        "line": line_text(shapely.LineString(route["geometry"])),
+        "line": line_text(shapely.LineString(route.geometry)),
     }
 
 
@@ -448,7 +445,6 @@ def _posts(frame: gpd.GeoDataFrame, shown: PublicEditionRules, lang: str) -> lis
 
 
 def _logistics(
-    plan: Mapping[str, Any],
     layers: Mapping[str, gpd.GeoDataFrame],
     view: PlanView,
     shown: PublicEditionRules,

@@ -9,7 +9,8 @@ from typing import Any
 
 from planner._atomic import write_json
 from planner.errors import InputError, Problem
-from planner.plan.schema import FORMAT
+from planner.plan.schema import FORMAT, Plan
+from planner.plan.shapes import to_json
 
 
 def file_sha256(path: str | Path) -> str:
@@ -21,9 +22,9 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def write_plan(path: str | Path, document: dict[str, Any]) -> None:
-    """Write ``plan.json`` atomically."""
-    write_json(path, document)
+def write_plan(path: str | Path, plan: Plan | dict[str, Any]) -> None:
+    """Write ``plan.json`` atomically (a typed :class:`Plan`, or its JSON document)."""
+    write_json(path, to_json(plan) if isinstance(plan, Plan) else plan)
 
 
 def read_plan(path: str | Path) -> dict[str, Any]:

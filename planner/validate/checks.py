@@ -10,6 +10,8 @@ import networkx as nx
 
 from planner.inputs.scenario import Scenario, read_scenario_file
 from planner.plan.files import read_plan
+from planner.plan.schema import Plan
+from planner.plan.shapes import to_json
 from planner.roads.sources import resolve_network
 from planner.validate.groups import GroupChecks
 from planner.validate.logistics import (
@@ -53,7 +55,8 @@ def validate_plan_files(
 
 
 def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list[Violation]:
-    """Every rule the plan breaks; an empty list for a valid plan.
+    """Every rule the plan breaks (a ``plan.json`` document, or a typed :class:`Plan`); an
+    empty list for a valid plan.
 
     A plan whose structure is broken (missing keys, wrong types) gives only
     ``plan_malformed`` violations, since its content cannot be read safely.
@@ -64,6 +67,8 @@ def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list
     the plan has ``officer_pairs`` and the scenario a roster, the ``logistics``
     section by :mod:`planner.validate.logistics`.
     """
+    if isinstance(plan, Plan):  # the typed plan is checked as the JSON it is written as
+        plan = to_json(plan)
     malformed = check_structure(plan)
     if malformed:
         return malformed
