@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 
 from planner.errors import InputError, Problem
 from planner.inputs.posts import load_posts
 from planner.inputs.roster import load_roster
-from planner.inputs.rules import load_rules
+from planner.inputs.rules import Rules, load_rules
 from planner.inputs.scenario import read_scenario_file
 from planner.inputs.sites import load_sites, unused_sites
 from planner.inputs.tps import load_tps
@@ -103,21 +105,35 @@ def check_inputs(
         return report
     with progress.stage("Memuat jaringan jalan (loading the road network)"):
         graph, _ = resolve_network(rules, network=network, data_dir=data_dir, allow_download=False)
+    sources = {kind: str(files[kind][0]) for kind in tables}
+    report.summary.append(_road_distance_line(graph, tables, sources, rules))
+    return report
+
+
+def _road_distance_line(
+    graph: nx.MultiDiGraph,
+    tables: Mapping[str, gpd.GeoDataFrame],
+    sources: Mapping[str, str],
+    rules: Rules,
+) -> str:
+    """How far the tables' points lie from the nearest road, in one line.
+
+    Raises :class:`InputError` listing every point beyond ``snap_max_distance_m``.
+    """
     index = EdgeIndex(graph)
+    problems: list[Problem] = []
     distances = []
     for kind, frame in tables.items():
-        source = str(files[kind][0])
         points = snap_frame(index, frame, ID_COLUMNS[kind])
-        problems.extend(far_from_road(frame, points, source, rules.snap_max_distance_m))
+        problems.extend(far_from_road(frame, points, sources[kind], rules.snap_max_distance_m))
         distances.append(points.distance_m)
     if problems:
         raise InputError(problems)
     snap = np.concatenate(distances)
-    report.summary.append(
+    return (
         f"Jarak ke jalan terdekat: median {np.median(snap):.0f} m, terjauh {snap.max():.0f} m "
         f"(batas {rules.snap_max_distance_m:.0f} m)"
     )
-    return report
 
 
 def _sites_line(path: str | Path | None, sites: gpd.GeoDataFrame) -> str:

@@ -354,24 +354,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
         default_speed_kph=reader.number("network.default_speed_kph", positive=True),
         area_name=str(reader.get("area.name", "")),
         area_bbox=(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])),
-        assignment=AssignmentRules(
-            max_travel_min=reader.number("assignment.max_travel_min", positive=True),
-            motorbike_speed_factor=reader.number(
-                "assignment.motorbike_speed_factor", positive=True
-            ),
-            same_kelurahan=bool(reader.get("assignment.same_kelurahan", False)),
-            borrow_penalty_polresta=reader.integer("assignment.borrow_penalty_polresta", 0),
-            borrow_penalty_neighbour=reader.integer("assignment.borrow_penalty_neighbour", 0),
-            balance_weight_s=reader.number("assignment.balance_weight_s"),
-            time_limit_s=reader.number("assignment.time_limit_s", positive=True),
-            relative_gap=reader.number("assignment.relative_gap"),
-            deterministic=bool(reader.get("assignment.deterministic", True)),
-            search_anchors=reader.integer("assignment.search_anchors", 1),
-            senior_ranks=tuple(str(r).upper() for r in reader.get("assignment.senior_ranks", [])),
-            risk_weight={
-                c: reader.integer(f"assignment.risk_weight.{c.value}", 1) for c in RiskCategory
-            },
-        ),
+        assignment=_assignment_rules(reader),
         reserve=ReserveRules(
             model=reader.choice("reserve.model", RESERVE_MODELS),
             units=reader.integer("reserve.units", 1),
@@ -379,19 +362,7 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             speed_factor=reader.number("reserve.speed_factor", positive=True),
             candidate_road_nodes=reader.integer("reserve.candidate_road_nodes", 0),
         ),
-        patrol=PatrolRules(
-            shifts=tuple(_patrol_shift(reader, name) for name in PATROL_SHIFTS),
-            service_min=reader.number("patrol.service_min"),
-            min_gap_min=reader.number("patrol.min_gap_min"),
-            car_speed_factor=reader.number("patrol.car_speed_factor", positive=True),
-            motorbike_speed_factor=reader.number("patrol.motorbike_speed_factor", positive=True),
-            drop_penalty_s=reader.integer("patrol.drop_penalty_s", 1),
-            search=reader.choice("patrol.search", get_args(Metaheuristic)),  # type: ignore[arg-type]
-            solution_limit=reader.integer("patrol.solution_limit", 1),
-            time_limit_s=reader.number("patrol.time_limit_s", positive=True),
-            deterministic=bool(reader.get("patrol.deterministic", True)),
-            crew={k: reader.integer(f"patrol.crew.{k}", 1) for k in PATROL_VEHICLES},
-        ),
+        patrol=_patrol_rules(reader),
         logistics=_logistics_rules(reader),
         public_edition=PublicEditionRules(
             **{
@@ -429,6 +400,43 @@ def solver_overrides(
     if wall_clock:
         assignment["deterministic"] = patrol["deterministic"] = False
     return {k: v for k, v in (("assignment", assignment), ("patrol", patrol)) if v}
+
+
+def _assignment_rules(reader: RulesReader) -> AssignmentRules:
+    """The ``[assignment]`` table: how guard groups are formed and solved."""
+    return AssignmentRules(
+        max_travel_min=reader.number("assignment.max_travel_min", positive=True),
+        motorbike_speed_factor=reader.number("assignment.motorbike_speed_factor", positive=True),
+        same_kelurahan=bool(reader.get("assignment.same_kelurahan", False)),
+        borrow_penalty_polresta=reader.integer("assignment.borrow_penalty_polresta", 0),
+        borrow_penalty_neighbour=reader.integer("assignment.borrow_penalty_neighbour", 0),
+        balance_weight_s=reader.number("assignment.balance_weight_s"),
+        time_limit_s=reader.number("assignment.time_limit_s", positive=True),
+        relative_gap=reader.number("assignment.relative_gap"),
+        deterministic=bool(reader.get("assignment.deterministic", True)),
+        search_anchors=reader.integer("assignment.search_anchors", 1),
+        senior_ranks=tuple(str(r).upper() for r in reader.get("assignment.senior_ranks", [])),
+        risk_weight={
+            c: reader.integer(f"assignment.risk_weight.{c.value}", 1) for c in RiskCategory
+        },
+    )
+
+
+def _patrol_rules(reader: RulesReader) -> PatrolRules:
+    """The ``[patrol]`` tables: shifts, speeds, the routing search and the crews."""
+    return PatrolRules(
+        shifts=tuple(_patrol_shift(reader, name) for name in PATROL_SHIFTS),
+        service_min=reader.number("patrol.service_min"),
+        min_gap_min=reader.number("patrol.min_gap_min"),
+        car_speed_factor=reader.number("patrol.car_speed_factor", positive=True),
+        motorbike_speed_factor=reader.number("patrol.motorbike_speed_factor", positive=True),
+        drop_penalty_s=reader.integer("patrol.drop_penalty_s", 1),
+        search=reader.choice("patrol.search", get_args(Metaheuristic)),  # type: ignore[arg-type]
+        solution_limit=reader.integer("patrol.solution_limit", 1),
+        time_limit_s=reader.number("patrol.time_limit_s", positive=True),
+        deterministic=bool(reader.get("patrol.deterministic", True)),
+        crew={k: reader.integer(f"patrol.crew.{k}", 1) for k in PATROL_VEHICLES},
+    )
 
 
 def _logistics_rules(reader: RulesReader) -> LogisticsRules:

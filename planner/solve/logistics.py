@@ -396,6 +396,23 @@ def _hubs(
     return hubs
 
 
+def _solve_trips(
+    pool: WorkerPool, hubs: list[HubProblem], rules: Rules, time_limit_s: float | None, seed: int
+) -> tuple[defaultdict[str, list[Trip]], defaultdict[str, float], list[Undelivered]]:
+    """Stage 1 of some legs, ``hubs`` solved in ``pool``: the trips per leg, the solve time
+    per leg and escort area, and the consignments no trip carries."""
+    trips: defaultdict[str, list[Trip]] = defaultdict(list)
+    trip_time: defaultdict[str, float] = defaultdict(float)
+    missed: list[Undelivered] = []
+    tasks = _tasks(hubs, rules.logistics.trip_solution_limit, time_limit_s, seed)
+    for hub, solution in zip(hubs, pool.map(_solve, tasks), strict=True):
+        found, lost = read_trips(hub, _checked(hub.problem, solution, hub.hub), rules)
+        trips[hub.leg] += found
+        missed += [_undelivered(c, NO_TRIP) for c in lost]
+        trip_time[f"{hub.leg}/{area_of(hub.consignments[0])}"] += solution.stats.wall_time_s
+    return trips, trip_time, missed
+
+
 def _tasks(
     problems: Sequence[HubProblem | DutyProblem], limit: int, time_limit_s: float | None, seed: int
 ) -> list[tuple[VrpProblem, int, float | None, int]]:
@@ -449,17 +466,8 @@ def plan_logistics(
         for step in range(len(FLOWS[0])):
             legs = [flow[step] for flow in FLOWS]
             hubs = _hubs(items, legs, places, rules)
-            trips: dict[str, list[Trip]] = defaultdict(list)
-            trip_time: dict[str, float] = defaultdict(float)
-            solved = pool.map(
-                _solve, _tasks(hubs, logistics.trip_solution_limit, time_limit_s, seed)
-            )
-            for hub, solution in zip(hubs, solved, strict=True):
-                found, missed = read_trips(hub, _checked(hub.problem, solution, hub.hub), rules)
-                trips[hub.leg] += found
-                undelivered += [_undelivered(c, NO_TRIP) for c in missed]
-                key = f"{hub.leg}/{area_of(hub.consignments[0])}"
-                trip_time[key] += solution.stats.wall_time_s
+            trips, trip_time, missed = _solve_trips(pool, hubs, rules, time_limit_s, seed)
+            undelivered += missed
             duties: list[DutyProblem] = []
             for leg in legs:
                 before = FLOWS[0 if leg in FLOWS[0] else 1][step - 1] if step else None

@@ -117,6 +117,10 @@ class RosterResult:
         return lines
 
 
+Pools = defaultdict[tuple[str, bool], list[Officer]]
+"""Officers by (unit, senior); a missing pool reads as empty."""
+
+
 def _team_sizes(officers: int) -> list[int]:
     """Pairs; a trio first when the count is odd; a lone officer when it is 1."""
     if officers <= 1:
@@ -151,16 +155,56 @@ def pair_officers(
     seniors = senior_codes(rules)
     required = bool(seniors)
     people = _frame_officers(roster)
-    pools: dict[tuple[str, bool], list[Officer]] = defaultdict(list)
+    pools = _pools(people, seniors)
+    have = {u: len(pools[u, True]) + len(pools[u, False]) for u, _ in list(pools)}
+    need = [{u: int(n) for u, n in g.officers_from.items() if int(n) > 0} for g in groups]
+    model, s, j = _count_model(groups, need, pools, required)
+    solver = _solver(rules, seed)
+    status = _cpsat.solve(solver, model)
+    solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+    def value(var: Any) -> int:
+        return int(solver.value(var)) if solved else 0
+
+    seniors_taken = {key: value(var) for key, var in s.items()}
+    others_taken = {key: value(var) for key, var in j.items()}
+    pairs, left, empty = _name_pairs(groups, need, pools, seniors_taken, others_taken, required)
+    unfilled = _unfilled(groups, need, empty, left, have, rules)
+    named = sum(len(p.officers) for p in pairs)
+    stats = RosterStats(
+        status=solver.status_name(status).lower(),
+        wall_s=time.perf_counter() - start,
+        officers_needed=sum(g.officers for g in groups),
+        officers_named=named,
+        seniors_named=sum(o.rank in seniors for p in pairs for o in p.officers),
+    )
+    used = {o.nrp for p in pairs for o in p.officers}
+    spare = tuple(sorted(o.nrp for o in people if o.nrp not in used))
+    return RosterResult(tuple(pairs), tuple(unfilled), spare, stats)
+
+
+def _pools(people: Sequence[Officer], seniors: frozenset[str]) -> Pools:
+    """The officers by unit and seniority: the lowest senior ranks first, the most
+    experienced others first, then by NRP."""
+    pools: Pools = defaultdict(list)
     for officer in people:
         pools[officer.unit, officer.rank in seniors].append(officer)
     for (_, senior), pool in pools.items():
         sign = 1 if senior else -1
         pool.sort(key=lambda o: (sign * RANK_ORDER.get(o.rank, -1), o.nrp))
-    have = {u: len(pools[u, True]) + len(pools[u, False]) for u, _ in list(pools)}
+    return pools
 
+
+def _count_model(
+    groups: Sequence[GuardGroup], need: Sequence[Mapping[str, int]], pools: Pools, required: bool
+) -> tuple[cp_model.CpModel, dict[tuple[int, str], Any], dict[tuple[int, str], Any]]:
+    """The CP-SAT model on counts: seniors ``s`` and others ``j`` named per group and unit.
+
+    Each pair needs a senior when ``required``; the objective weighs covered groups
+    over named officers over seniors used. ``pools`` gains an (empty) entry for
+    every needed unit it lacks.
+    """
     model = cp_model.CpModel()
-    need = [{u: int(n) for u, n in g.officers_from.items() if int(n) > 0} for g in groups]
     s: dict[tuple[int, str], Any] = {}
     j: dict[tuple[int, str], Any] = {}
     for k, counts in enumerate(need):
@@ -194,6 +238,12 @@ def pair_officers(
     weight_filled = sum(len(pool) for (_, senior), pool in pools.items() if senior) + 1
     weight_covered = weight_filled * (slots + 1)
     model.maximize(weight_covered * sum(covered) + weight_filled * sum(filled) - sum(senior_used))
+    return model, s, j
+
+
+def _solver(rules: Rules, seed: int) -> cp_model.CpSolver:
+    """A one-worker CP-SAT solver seeded with ``seed``, stopped at the assignment's time limit
+    (deterministic time when the rules ask for deterministic solves)."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = 1
@@ -203,16 +253,24 @@ def pair_officers(
         params.max_deterministic_time = rules.assignment.time_limit_s
     else:
         params.max_time_in_seconds = rules.assignment.time_limit_s
-    status = _cpsat.solve(solver, model)
-    solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return solver
 
-    def value(var: Any) -> int:
-        return int(solver.value(var)) if solved else 0
 
-    seniors_taken = {key: value(var) for key, var in s.items()}
-    others_taken = {key: value(var) for key, var in j.items()}
+def _name_pairs(
+    groups: Sequence[GuardGroup],
+    need: Sequence[Mapping[str, int]],
+    pools: Pools,
+    seniors_taken: Mapping[tuple[int, str], int],
+    others_taken: Mapping[tuple[int, str], int],
+    required: bool,
+) -> tuple[list[NamedPair], dict[tuple[str, bool], list[Officer]], list[tuple[int, str, int]]]:
+    """Deal the solved counts out of the pools into each group's named pairs.
+
+    ``pools`` holds every needed unit (as :func:`_count_model` leaves it). Returns
+    the pairs, the officers left in each pool, and the slots left empty as
+    (group index, unit, officers).
+    """
     pairs: list[NamedPair] = []
-    used: set[str] = set()
     left = {key: list(pool) for key, pool in pools.items()}
     empty: list[tuple[int, str, int]] = []
     for k, (group, counts) in enumerate(zip(groups, need, strict=True)):
@@ -230,18 +288,7 @@ def pair_officers(
         teams = _deal(top if required else [], rest if required else top + rest, group.officers)
         for number, team in enumerate(teams, start=1):
             pairs.append(NamedPair(group.group_id, number, tuple(team)))
-            used.update(o.nrp for o in team)
-    unfilled = _unfilled(groups, need, empty, left, have, rules)
-    named = sum(len(p.officers) for p in pairs)
-    stats = RosterStats(
-        status=solver.status_name(status).lower(),
-        wall_s=time.perf_counter() - start,
-        officers_needed=sum(g.officers for g in groups),
-        officers_named=named,
-        seniors_named=sum(o.rank in seniors for p in pairs for o in p.officers),
-    )
-    spare = tuple(sorted(o.nrp for o in people if o.nrp not in used))
-    return RosterResult(tuple(pairs), tuple(unfilled), spare, stats)
+    return pairs, left, empty
 
 
 def _deal(leaders: list[Officer], others: list[Officer], officers: int) -> list[list[Officer]]:

@@ -93,39 +93,14 @@ def allocate_officers(scenario: Scenario, demand: Mapping[str, int]) -> Allocati
     borrowed comes from the kecamatan's own patrol crews (fewer vehicles
     patrol), and what is still missing is its shortfall.
     """
-    rules = scenario.rules.assignment
     supply = own_posts(scenario)
     polresta = {
         str(p.post_id): int(p.polri)
         for p in scenario.posts[scenario.posts["kind"] == "polresta"].itertuples()
     }
-    own_used: dict[str, dict[str, int]] = {}
-    deficit: dict[str, int] = {}
-    spare: dict[tuple[str, str], int] = {}
-    for kecamatan in sorted(demand):
-        need = demand[kecamatan]
-        own_used[kecamatan] = {}
-        for post, count in supply.get(kecamatan, {}).items():
-            take = min(need, count)
-            own_used[kecamatan][post] = take
-            need -= take
-            if count > take:
-                spare[kecamatan, post] = count - take
-        deficit[kecamatan] = need
-    adjacent = neighbours(scenario)
-
+    own_used, deficit, spare = _own_cover(demand, supply)
     model = cp_model.CpModel()
-    options: dict[tuple[str, str], tuple[cp_model.IntVar, int]] = {}
-    for kecamatan, need in deficit.items():
-        if need == 0:
-            continue
-        for post, count in polresta.items():
-            var = model.new_int_var(0, min(need, count), f"b_{post}_{kecamatan}")
-            options[post, kecamatan] = (var, rules.borrow_penalty_polresta)
-        for (other, post), count in spare.items():
-            if other in adjacent.get(kecamatan, set()):
-                var = model.new_int_var(0, min(need, count), f"b_{post}_{kecamatan}")
-                options[post, kecamatan] = (var, rules.borrow_penalty_neighbour)
+    options = _borrow_options(model, scenario, deficit, polresta, spare)
     polri = dict(zip(scenario.posts["post_id"].astype(str), scenario.posts["polri"], strict=True))
     held = {  # the patrol crews each kecamatan's own posts keep back
         k: sum(int(polri[post]) - free for post, free in supply.get(k, {}).items()) for k in deficit
@@ -175,3 +150,52 @@ def allocate_officers(scenario: Scenario, demand: Mapping[str, int]) -> Allocati
     shortfall = {k: solver.value(v) for k, v in short.items() if solver.value(v)}
     budget = {k: sum(v.values()) for k, v in sources.items()}
     return Allocation(budget, sources, tuple(borrowings), shortfall)
+
+
+def _own_cover(
+    demand: Mapping[str, int], supply: Mapping[str, Mapping[str, int]]
+) -> tuple[dict[str, dict[str, int]], dict[str, int], dict[tuple[str, str], int]]:
+    """Each kecamatan's demand taken from its own posts in order.
+
+    Returns the officers used per kecamatan and post, what each kecamatan still
+    lacks, and the officers left over per (kecamatan, post).
+    """
+    own_used: dict[str, dict[str, int]] = {}
+    deficit: dict[str, int] = {}
+    spare: dict[tuple[str, str], int] = {}
+    for kecamatan in sorted(demand):
+        need = demand[kecamatan]
+        own_used[kecamatan] = {}
+        for post, count in supply.get(kecamatan, {}).items():
+            take = min(need, count)
+            own_used[kecamatan][post] = take
+            need -= take
+            if count > take:
+                spare[kecamatan, post] = count - take
+        deficit[kecamatan] = need
+    return own_used, deficit, spare
+
+
+def _borrow_options(
+    model: cp_model.CpModel,
+    scenario: Scenario,
+    deficit: Mapping[str, int],
+    polresta: Mapping[str, int],
+    spare: Mapping[tuple[str, str], int],
+) -> dict[tuple[str, str], tuple[cp_model.IntVar, int]]:
+    """A variable and its penalty per (lending post, short kecamatan): every Polresta post,
+    and each neighbouring kecamatan's post with officers to spare."""
+    rules = scenario.rules.assignment
+    adjacent = neighbours(scenario)
+    options: dict[tuple[str, str], tuple[cp_model.IntVar, int]] = {}
+    for kecamatan, need in deficit.items():
+        if need == 0:
+            continue
+        for post, count in polresta.items():
+            var = model.new_int_var(0, min(need, count), f"b_{post}_{kecamatan}")
+            options[post, kecamatan] = (var, rules.borrow_penalty_polresta)
+        for (other, post), count in spare.items():
+            if other in adjacent.get(kecamatan, set()):
+                var = model.new_int_var(0, min(need, count), f"b_{post}_{kecamatan}")
+                options[post, kecamatan] = (var, rules.borrow_penalty_neighbour)
+    return options

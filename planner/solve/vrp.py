@@ -395,25 +395,9 @@ def solve_vrp(
     routing.solver().ReSeed(seed)
     pool = RoutePool(model) if pool_share else None
     clock = time.perf_counter()
-    found = 0
-
-    def on_solution() -> None:
-        nonlocal found
-        found += 1
-        if pool is not None:
-            pool.record()
-        if log_progress is not None:
-            log_progress(found, routing.CostVar().Min(), time.perf_counter() - clock)
-
-    routing.AddAtSolutionCallback(on_solution)
-    if params.use_iterated_local_search:
-        assignment = routing.SolveWithIteratedLocalSearch(params)
-    else:
-        assignment = routing.SolveWithParameters(params)
-    search_wall = time.perf_counter() - clock
-    timed_out = params.HasField("time_limit") and (
-        search_wall >= 0.99 * params.time_limit.ToMilliseconds() / 1000
-    )
+    solutions = _SolutionLog(routing, pool, log_progress, clock)
+    routing.AddAtSolutionCallback(solutions)
+    assignment, timed_out = _run_search(routing, params, clock)
     if polish and assignment is not None:
         assignment = _polish(model, assignment, time_limit_s and time_limit_s * polish_share)
     if pool is not None and assignment is not None:
@@ -424,7 +408,7 @@ def solve_vrp(
         solver_status=routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()),
         objective=assignment.ObjectiveValue() if assignment else 0,
         wall_time_s=wall,
-        solutions=found,
+        solutions=solutions.found,
         time_limit_reached=timed_out,
     )
     if assignment is None:
@@ -432,6 +416,45 @@ def solve_vrp(
         mandatory = tuple(k for k in every if problem.stops[k].drop_penalty is None)
         return VrpSolution("no_solution", (), every, mandatory, 0, 0, 0, stats)
     return _read_solution(model, assignment, stats)
+
+
+@dataclass
+class _SolutionLog:
+    """Called at each solution the routing model accepts, the search's and those of the
+    later polish and recombination: counts it, records it in ``pool``, reports progress."""
+
+    routing: pywrapcp.RoutingModel
+    pool: RoutePool | None
+    log_progress: ProgressCallback | None
+    clock: float
+    found: int = 0
+
+    def __call__(self) -> None:
+        self.found += 1
+        if self.pool is not None:
+            self.pool.record()
+        if self.log_progress is not None:
+            self.log_progress(
+                self.found, self.routing.CostVar().Min(), time.perf_counter() - self.clock
+            )
+
+
+def _run_search(
+    routing: pywrapcp.RoutingModel,
+    params: routing_parameters_pb2.RoutingSearchParameters,
+    clock: float,
+) -> tuple[pywrapcp.Assignment | None, bool]:
+    """The search ``params`` describe: its best assignment (None when it found none) and
+    whether it ran out of time (``clock`` is its start, as ``time.perf_counter``)."""
+    if params.use_iterated_local_search:
+        assignment = routing.SolveWithIteratedLocalSearch(params)
+    else:
+        assignment = routing.SolveWithParameters(params)
+    search_wall = time.perf_counter() - clock
+    timed_out = params.HasField("time_limit") and (
+        search_wall >= 0.99 * params.time_limit.ToMilliseconds() / 1000
+    )
+    return assignment, timed_out
 
 
 def _polish(

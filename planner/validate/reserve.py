@@ -85,29 +85,8 @@ class ReserveChecks(Validation):
     def reserve(self, roads: RoadTimes) -> None:
         """Staging points, response times, the limit, the unit count, nearest staging."""
         plan = self.reserve_plan
-        rules = self.rules.reserve
-        limit = rules.response_limit_min * 60.0
-        if plan["model"] != rules.model:
-            self.add(
-                "rules_mismatch",
-                "reserve.model",
-                f"model cadangan {plan['model']}, skenario {rules.model}",
-                f"reserve model {plan['model']}, the scenario's {rules.model}",
-            )
-        if not close_enough(plan["response_limit_s"], limit):
-            self.add(
-                "rules_mismatch",
-                "reserve.response_limit_s",
-                f"batas respons {plan['response_limit_s']} s, skenario {limit:,.0f} s",
-                f"response limit {plan['response_limit_s']} s, the scenario's {limit:,.0f} s",
-            )
-        if rules.model in ("pcenter", "mclp") and len(plan["staging"]) > rules.units:
-            self.add(
-                "reserve_too_many_units",
-                "reserve.staging",
-                f"{len(plan['staging'])} titik siaga, satuan cadangan hanya {rules.units}",
-                f"{len(plan['staging'])} staging points, only {rules.units} reserve units",
-            )
+        limit = self.rules.reserve.response_limit_min * 60.0
+        self._reserve_settings(limit)
         staging_ids = {s["point_id"] for s in plan["staging"]}
         assigned: Mapping[str, str] = plan["tps_staging"]
         claimed: Mapping[str, float] = plan["tps_response_s"]
@@ -119,7 +98,6 @@ class ReserveChecks(Validation):
         ):
             for tps in sorted(set(ids) - set(self.kecamatan)):
                 self._unknown(tps, f"reserve.{where}", f"reserve.{where}")
-        speed = rules.speed_factor
         response: dict[str, Mapping[Hashable, float]] = {
             s: roads.times_from(("staging", s)) for s in sorted(self.staging_places)
         }
@@ -143,42 +121,82 @@ class ReserveChecks(Validation):
                 continue
             if point not in response:
                 continue  # an invalid staging point, reported already
-            actual = response[point].get(("tps", tps), math.inf) / speed
-            if not close_enough(claimed[tps], actual):
-                self.add(
-                    "reserve_response_mismatch",
-                    tps,
-                    f"waktu respons dari {point} {claimed[tps]:,.1f} s, dihitung ulang "
-                    f"{seconds_id(actual)}",
-                    f"response time from {point} {claimed[tps]:,.1f} s, recomputed "
-                    f"{seconds_en(actual)}",
-                )
-            best_point = min(response, key=lambda s: (response[s].get(("tps", tps), math.inf), s))
-            best = response[best_point].get(("tps", tps), math.inf) / speed
-            if not within_limit(actual, best):
-                self.add(
-                    "reserve_not_nearest",
-                    tps,
-                    f"titik siaga {point} ({seconds_id(actual)}), terdekat {best_point} "
-                    f"({seconds_id(best)})",
-                    f"staging point {point} ({seconds_en(actual)}), the nearest is "
-                    f"{best_point} ({seconds_en(best)})",
-                )
-            if tps not in beyond and not within_limit(actual, limit):
-                self.add(
-                    "reserve_beyond_limit",
-                    tps,
-                    f"respons {seconds_id(actual)} melebihi batas {limit:,.0f} s, "
-                    "tidak tercatat di beyond_limit",
-                    f"response {seconds_en(actual)} exceeds the {limit:,.0f} s limit, "
-                    "not listed in beyond_limit",
-                )
-            if tps in beyond and actual < limit * (1.0 - TOLERANCE_REL) - TOLERANCE_S:
-                self.add(
-                    "reserve_listed_beyond_limit",
-                    tps,
-                    f"tercatat di beyond_limit, padahal respons {seconds_id(actual)} "
-                    f"dalam batas {limit:,.0f} s",
-                    f"listed in beyond_limit, but the response {seconds_en(actual)} is "
-                    f"within the {limit:,.0f} s limit",
-                )
+            self._reserve_response(tps, point, claimed[tps], response, limit, tps in beyond)
+
+    def _reserve_settings(self, limit: float) -> None:
+        """The plan's reserve model and response limit are the scenario's; no more staging
+        points than reserve units (``pcenter`` and ``mclp``)."""
+        plan = self.reserve_plan
+        rules = self.rules.reserve
+        if plan["model"] != rules.model:
+            self.add(
+                "rules_mismatch",
+                "reserve.model",
+                f"model cadangan {plan['model']}, skenario {rules.model}",
+                f"reserve model {plan['model']}, the scenario's {rules.model}",
+            )
+        if not close_enough(plan["response_limit_s"], limit):
+            self.add(
+                "rules_mismatch",
+                "reserve.response_limit_s",
+                f"batas respons {plan['response_limit_s']} s, skenario {limit:,.0f} s",
+                f"response limit {plan['response_limit_s']} s, the scenario's {limit:,.0f} s",
+            )
+        if rules.model in ("pcenter", "mclp") and len(plan["staging"]) > rules.units:
+            self.add(
+                "reserve_too_many_units",
+                "reserve.staging",
+                f"{len(plan['staging'])} titik siaga, satuan cadangan hanya {rules.units}",
+                f"{len(plan['staging'])} staging points, only {rules.units} reserve units",
+            )
+
+    def _reserve_response(
+        self,
+        tps: str,
+        point: str,
+        claimed_s: float,
+        response: Mapping[str, Mapping[Hashable, float]],
+        limit: float,
+        listed_beyond: bool,
+    ) -> None:
+        """One TPS' response from its staging ``point``: the claimed time recomputed, the
+        point the nearest, and the TPS in ``beyond_limit`` exactly when over ``limit``."""
+        speed = self.rules.reserve.speed_factor
+        actual = response[point].get(("tps", tps), math.inf) / speed
+        if not close_enough(claimed_s, actual):
+            self.add(
+                "reserve_response_mismatch",
+                tps,
+                f"waktu respons dari {point} {claimed_s:,.1f} s, dihitung ulang "
+                f"{seconds_id(actual)}",
+                f"response time from {point} {claimed_s:,.1f} s, recomputed {seconds_en(actual)}",
+            )
+        best_point = min(response, key=lambda s: (response[s].get(("tps", tps), math.inf), s))
+        best = response[best_point].get(("tps", tps), math.inf) / speed
+        if not within_limit(actual, best):
+            self.add(
+                "reserve_not_nearest",
+                tps,
+                f"titik siaga {point} ({seconds_id(actual)}), terdekat {best_point} "
+                f"({seconds_id(best)})",
+                f"staging point {point} ({seconds_en(actual)}), the nearest is "
+                f"{best_point} ({seconds_en(best)})",
+            )
+        if not listed_beyond and not within_limit(actual, limit):
+            self.add(
+                "reserve_beyond_limit",
+                tps,
+                f"respons {seconds_id(actual)} melebihi batas {limit:,.0f} s, "
+                "tidak tercatat di beyond_limit",
+                f"response {seconds_en(actual)} exceeds the {limit:,.0f} s limit, "
+                "not listed in beyond_limit",
+            )
+        if listed_beyond and actual < limit * (1.0 - TOLERANCE_REL) - TOLERANCE_S:
+            self.add(
+                "reserve_listed_beyond_limit",
+                tps,
+                f"tercatat di beyond_limit, padahal respons {seconds_id(actual)} "
+                f"dalam batas {limit:,.0f} s",
+                f"listed in beyond_limit, but the response {seconds_en(actual)} is "
+                f"within the {limit:,.0f} s limit",
+            )
