@@ -156,7 +156,7 @@ def test_undelivered_goods_are_a_violation(town: Town) -> None:
         section["routes"].remove(dropped)
         section["undelivered"] += [
             {"consignment_id": s["consignment_id"], "leg": "ppk_warehouse"}
-            | {"reason_id": "x", "reason_en": "x"}
+            | {"kecamatan": "", "origin": s["place"], "reason_id": "x", "reason_en": "x"}
             for s in dropped["stops"]
             if s["action"] == "load"
         ]

@@ -82,19 +82,7 @@ def logistics_section(plan: LogisticsPlan, rules: Rules) -> schema.Logistics:
             )
             for s in plan.sites
         ],
-        legs=[
-            schema.Leg(
-                leg=leg,
-                origin=LEG_ENDS[leg][0],
-                destination=LEG_ENDS[leg][1],
-                flow="outward" if leg in FLOWS[0] else "return",
-                windows=[
-                    schema.TimeWindow(start=wib(date, a), start_s=a, end=wib(date, b), end_s=b)
-                    for a, b in rules.logistics.legs[leg]
-                ],
-            )
-            for leg in LEGS
-        ],
+        legs=_legs(rules, date),
         consignments=[
             schema.Consignment(
                 consignment_id=c.consignment_id,
@@ -139,6 +127,23 @@ def logistics_section(plan: LogisticsPlan, rules: Rules) -> schema.Logistics:
             for key, value in plan.stats.items()
         },
     )
+
+
+def _legs(rules: Rules, date: str) -> list[schema.Leg]:
+    """Every leg of the flow: where it goes, and its working windows."""
+    return [
+        schema.Leg(
+            leg=leg,
+            origin=LEG_ENDS[leg][0],
+            destination=LEG_ENDS[leg][1],
+            flow="outward" if leg in FLOWS[0] else "return",
+            windows=[
+                schema.TimeWindow(start=wib(date, a), start_s=a, end=wib(date, b), end_s=b)
+                for a, b in rules.logistics.legs[leg]
+            ],
+        )
+        for leg in LEGS
+    ]
 
 
 def _route(route: EscortRoute, date: str) -> schema.EscortRoute:
