@@ -8,6 +8,7 @@ import dataclasses
 import itertools
 import json
 import math
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -16,11 +17,12 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from planner import cli
 from planner.errors import InputError
 from planner.inputs.rules import Rules, load_rules
 from planner.inputs.scenario import Scenario, load_scenario
 from planner.plan.document import plan_document
-from planner.plan.files import write_plan
+from planner.plan.files import file_sha256, write_plan
 from planner.plan.shapes import to_json
 from planner.roads.network import NetworkReport, save_network
 from planner.roads.placement import place_on_network
@@ -474,6 +476,35 @@ def test_borrowing_declared_but_not_drawn(town: tuple) -> None:
     assert corrupt(town, change) == {"borrowing_unused"}
 
 
+def test_borrowing_while_the_own_polsek_has_free_officers(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        """A Timur group guarded by the Polresta instead, the borrowings kept consistent."""
+        group = next(g for g in plan["groups"] if g["officers_from"] == {"polsek_timur": 2})
+        group["officers_from"] = {"polresta": 2}
+        next(b for b in plan["borrowings"] if b["to_kecamatan"] == "Timur")["officers"] += 2
+
+    scenario, graph, plan, _ = town
+    edited = copy.deepcopy(plan)
+    change(edited, scenario)
+    found = validate_plan(scenario, graph, edited)
+    assert codes(found) == {"borrowing_before_own"}
+    assert found[0].subject == "Timur"
+    assert "still have 2 free officers (polsek_timur 2)" in found[0].text_en
+
+
+def test_a_polseks_patrol_crews_are_not_free_officers(town: tuple) -> None:
+    scenario, graph, plan, _ = town
+    drawn = sum(g["officers_from"].get("polsek_timur", 0) for g in plan["groups"])
+    assert drawn == 4 and any(b["to_kecamatan"] == "Timur" for b in plan["borrowings"])
+    posts = scenario.posts.copy()
+    posts.loc[posts["post_id"] == "polsek_timur", ["polri", "motorbikes"]] = [6, 1]
+    crewed = dataclasses.replace(scenario, posts=posts)
+    assert validate_plan(crewed, graph, plan) == []  # 6 Polri: 4 on guard, 2 crew a motorbike
+    posts.loc[posts["post_id"] == "polsek_timur", "motorbikes"] = 0  # 2 free, Timur borrows
+    found = validate_plan(dataclasses.replace(scenario, posts=posts), graph, plan)
+    assert codes(found) == {"borrowing_before_own"}
+
+
 def test_unknown_post(town: tuple) -> None:
     def change(plan: dict, _: Scenario) -> None:
         group = plan["groups"][0]
@@ -536,6 +567,24 @@ def test_wrong_officer_total(town: tuple) -> None:
         plan["kpis"]["officers"] += 2
 
     assert corrupt(town, change) == {"kpi_mismatch"}
+
+
+def test_lower_bound_above_the_officers_used(town: tuple) -> None:
+    def change(plan: dict, _: Scenario) -> None:
+        """A bound 2 above the officers, the gap made to match it."""
+        kpis = plan["kpis"]
+        kpis["officers_lower_bound"] = kpis["officers"] + 2
+        kpis["officer_gap"] = round(-2 / kpis["officers"], 4)
+
+    assert corrupt(town, change) == {"lower_bound_above_officers"}
+
+
+def test_officer_gap_is_the_gap_to_the_bound(town: tuple) -> None:
+    scenario, graph, plan, _ = town
+    edited = copy.deepcopy(plan)
+    edited["kpis"]["officers_lower_bound"] -= 2  # a weaker bound, the gap left at 0
+    found = validate_plan(scenario, graph, edited)
+    assert [(v.code, v.subject) for v in found] == [("kpi_mismatch", "kpis.officer_gap")]
 
 
 # --- malformed plans -------------------------------------------------------------------
@@ -604,6 +653,95 @@ def test_malformed_plan_files(town: tuple, tmp_path: Path) -> None:
     broken.write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match="JSON"):
         validate_plan_files(folder / "scenario.toml", broken)
+
+
+# --- the inputs the plan was made from ------------------------------------------------
+
+
+def town_copy(town: tuple, folder: Path) -> Path:
+    """The town's scenario, inputs, network and plan copied into ``folder``: the plan's path."""
+    for name in ("scenario.toml", "tps.csv", "posts.csv", "network.graphml", "plan.json"):
+        shutil.copyfile(town[3] / name, folder / name)
+    return folder / "plan.json"
+
+
+def edit_tps(plan_json: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in the tps.csv beside a plan by ``new``."""
+    tps = plan_json.parent / "tps.csv"
+    text = tps.read_text(encoding="utf-8")
+    assert old in text
+    tps.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [(",250,", ",251,"), ("Kidul", "Krajan")],
+    ids=["another DPT", "other TPS ids"],
+)
+def test_other_tps_file_is_said_first_in_one_line(
+    town: tuple, tmp_path: Path, old: str, new: str
+) -> None:
+    plan_json = town_copy(town, tmp_path)
+    edit_tps(plan_json, old, new)
+    found = validate_plan_files(tmp_path / "scenario.toml", plan_json)
+    assert [v.code for v in found] == ["inputs_changed"]
+    assert found[0].text_en.startswith("these are not the inputs this plan was made from")
+    assert "tps.csv has changed" in found[0].text_en and "tps.csv berubah" in found[0].text_id
+
+
+def test_validate_command_prints_the_changed_inputs_first(
+    town: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_json = town_copy(town, tmp_path)
+    edit_tps(plan_json, "Kidul", "Krajan")
+    assert cli.main(["validate", str(plan_json)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("[inputs_changed] scenario.sources: ini bukan masukan")
+    assert len(lines) == 2 and "1 pelanggaran" in lines[1]
+
+
+def test_plan_made_on_another_network_file(town: tuple, tmp_path: Path) -> None:
+    plan_json = town_copy(town, tmp_path)
+    plan = json.loads(plan_json.read_text(encoding="utf-8"))
+    network = plan["scenario"]["network"]
+    network.update(source="network.graphml", sha256=file_sha256(tmp_path / "network.graphml"))
+    write_plan(plan_json, plan)
+    assert validate_plan_files(tmp_path / "scenario.toml", plan_json) == []
+    network["sha256"] = "0" * 64
+    write_plan(plan_json, plan)
+    found = validate_plan_files(tmp_path / "scenario.toml", plan_json)
+    assert [v.code for v in found] == ["inputs_changed"]
+    assert "network.graphml has changed" in found[0].text_en
+
+
+def _other_tps_hash(sources: dict) -> None:
+    sources["tps"]["sha256"] = "0" * 64
+
+
+def _roster_recorded(sources: dict) -> None:
+    sources["roster"] = {"file": "personel.csv", "sha256": "0" * 64}
+
+
+def _posts_not_recorded(sources: dict) -> None:
+    del sources["posts"]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (_other_tps_hash, "tps.csv has changed"),
+        (_roster_recorded, "roster personel.csv not given"),
+        (_posts_not_recorded, "posts posts.csv was not used by the plan"),
+    ],
+)
+def test_recorded_inputs_are_compared(
+    town: tuple, change: Callable[[dict], None], named: str
+) -> None:
+    scenario, graph, plan, _ = town
+    edited = copy.deepcopy(plan)
+    change(edited["scenario"]["sources"])
+    found = validate_plan(scenario, graph, edited)
+    assert [v.code for v in found] == ["inputs_changed"] and named in found[0].text_en
 
 
 # --- Kota Malang: patrols and named pairs ----------------------------------------------
@@ -839,6 +977,54 @@ def test_more_vehicles_of_a_type_than_the_post_has(malang_demo: Demo) -> None:
     )
     assert codes(found) == {"patrol_too_many_vehicles"}
     assert [v.subject for v in found] == [post] * sum(n >= used for n in per_shift.values())
+
+
+def lend_a_group(plan: dict[str, Any], scenario: Scenario, lender: str) -> str:
+    """A group guarded by ``lender``'s officers instead of its own Polsek's, with the
+    borrowing, named pairs and logistics tally made to match: its kecamatan."""
+    group = next(g for g in plan["groups"] if len(g["officers_from"]) == 1)
+    (own, officers), kecamatan = next(iter(group["officers_from"].items())), group["kecamatan"]
+    group["officers_from"] = {lender: officers}
+    plan["borrowings"].append(
+        {"from_post": lender, "to_kecamatan": kecamatan, "officers": officers, "penalty": 1}
+    )
+    roster = scenario.roster
+    assert roster is not None
+    polri = dict(zip(scenario.posts["post_id"], scenario.posts["polri"], strict=True))
+    named = {o["nrp"] for p in plan["officer_pairs"] for o in p["officers"]}
+    spare = roster[(roster["unit"] == lender) & ~roster["nrp"].isin(named)]
+    seniors = iter(spare[spare["senior"]].itertuples())
+    juniors = iter(spare[~spare["senior"]].itertuples())
+    for pair in (p for p in plan["officer_pairs"] if p["group_id"] == group["group_id"]):
+        pair["officers"] = [
+            {f: str(getattr(o, f)) for f in ("nrp", "name", "rank", "unit", "phone")}
+            for o in (next(seniors), *(next(juniors) for _ in pair["officers"][1:]))
+        ]
+    tally = {(r["post_id"], r["day"]): r for r in plan["logistics"]["personnel"]}
+    template = tally[own, 0]
+    for post, change in ((own, -officers), (lender, officers)):
+        row = tally.get((post, 0))
+        if row is None:
+            row = {**template, "post_id": post, "escort": 0, "storage": 0, "voting": 0}
+            row.update(patrol=0, total=0, shortfall=0)
+            plan["logistics"]["personnel"].append(row)
+        row["available"] = int(polri[post])
+        row["voting"] += change
+        row["total"] += change
+        row["shortfall"] = max(0, row["total"] - row["available"])
+    return kecamatan
+
+
+@pytest.mark.malang
+def test_borrowing_before_the_own_polsek_with_pairs_and_tally_consistent(
+    malang_demo: Demo,
+) -> None:
+    scenario, graph, plan, _ = malang_demo
+    assert plan["borrowings"] == [] and plan["officer_pairs"] and "logistics" in plan
+    edited = copy.deepcopy(plan)
+    kecamatan = lend_a_group(edited, scenario, "polresta")
+    found = validate_plan(scenario, graph, edited)
+    assert [(v.code, v.subject) for v in found] == [("borrowing_before_own", kecamatan)]
 
 
 @pytest.mark.malang

@@ -14,6 +14,7 @@ from planner.plan.schema import Plan
 from planner.plan.shapes import to_json
 from planner.roads.sources import resolve_network
 from planner.validate.groups import GroupChecks
+from planner.validate.inputs import changed_inputs
 from planner.validate.logistics import (
     check_logistics,
     logistics_points,
@@ -44,22 +45,34 @@ def validate_plan_files(
     scenario's ``network`` or ``data_dir``, ``TPS_PLANNER_DATA_DIR`` or the cache
     (never a download); a roster named in ``[inputs]`` is loaded to re-check
     named pairs, a sites table to re-check where its sites are. Unreadable files
-    raise :class:`InputError`.
+    raise :class:`InputError`. The input files and the network file are compared
+    with the hashes the plan records (see :func:`validate_plan`).
     """
     plan = read_plan(plan_json)
     spec = read_scenario_file(scenario_toml)
     scenario = spec.load()
     network, data_dir = spec.network_source(network, data_dir)
-    graph, _ = resolve_network(spec.rules, network=network, data_dir=data_dir, allow_download=False)
-    return validate_plan(scenario, graph, plan)
+    graph, report = resolve_network(
+        spec.rules, network=network, data_dir=data_dir, allow_download=False
+    )
+    return validate_plan(scenario, graph, plan, network_file=report.source)
 
 
-def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list[Violation]:
+def validate_plan(
+    scenario: Scenario,
+    graph: nx.MultiDiGraph,
+    plan: Any,
+    network_file: str | Path | None = None,
+) -> list[Violation]:
     """Every rule the plan breaks (a ``plan.json`` document, or a typed :class:`Plan`); an
     empty list for a valid plan.
 
     A plan whose structure is broken (missing keys, wrong types) gives only
-    ``plan_malformed`` violations, since its content cannot be read safely.
+    ``plan_malformed`` violations, since its content cannot be read safely. A
+    plan made from other inputs (``scenario.sources``, and the network when
+    ``network_file`` is given, compared by SHA-256) gives only one
+    ``inputs_changed`` violation naming them, since every other finding would
+    follow from the other inputs.
     Travel times are recomputed on ``graph`` (conventions of
     :mod:`planner.roads.network`) and compared with :data:`TOLERANCE_REL` and
     :data:`TOLERANCE_S` of slack (patrol legs: :data:`PATROL_TOLERANCE_S`).
@@ -72,6 +85,9 @@ def validate_plan(scenario: Scenario, graph: nx.MultiDiGraph, plan: Any) -> list
     malformed = check_structure(plan)
     if malformed:
         return malformed
+    changed = changed_inputs(plan["scenario"], scenario.sources, network_file)
+    if changed:
+        return changed
     check = PlanValidation(scenario, plan)
     check.rules_and_network(graph)
     check.partition()

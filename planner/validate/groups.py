@@ -12,6 +12,7 @@ import networkx as nx
 from planner.validate.base import Validation
 from planner.validate.road_times import RoadTimes
 from planner.validate.violations import (
+    GAP_TOLERANCE,
     TOLERANCE_REL,
     TOLERANCE_S,
     close_enough,
@@ -243,7 +244,8 @@ class GroupChecks(Validation):
     # personnel --------------------------------------------------------------------------
 
     def personnel(self) -> None:
-        """Officers add up, posts keep within polri, borrowing matches the borrowings."""
+        """Officers add up, posts keep within polri, borrowing matches the borrowings and
+        comes only after the kecamatan's own posts."""
         drawn: Counter[str] = Counter()
         borrowed: Counter[tuple[str, str]] = Counter()
         for group in self.groups:
@@ -266,6 +268,12 @@ class GroupChecks(Validation):
                 drawn[post] += count
                 if info["kind"] == "polresta" or info["kecamatan"] != kecamatan:
                     borrowed[post, kecamatan] += count
+        self._post_capacity(drawn)
+        self._borrowings(borrowed)
+        self._own_posts_first(drawn, borrowed)
+
+    def _post_capacity(self, drawn: Mapping[str, int]) -> None:
+        """No post gives more officers than its Polri less the crews of its patrol routes."""
         crew = self.rules.patrol.crew
         driven = {  # patrol crews are not on guard: one per vehicle on the road
             (str(r["post_id"]), str(r["vehicle_id"])): str(r["vehicle_type"])
@@ -284,6 +292,9 @@ class GroupChecks(Validation):
                     f"{count} officers drawn, the post has only {free} Polri besides its "
                     f"patrol crews ({info['polri']} - {patrolling})",
                 )
+
+    def _borrowings(self, borrowed: Mapping[tuple[str, str], int]) -> None:
+        """The ``borrowings`` list holds exactly the officers groups draw from other posts."""
         declared: Counter[tuple[str, str]] = Counter()
         for entry in self.plan["borrowings"]:
             if entry["from_post"] not in self.posts:
@@ -291,7 +302,7 @@ class GroupChecks(Validation):
                 continue
             declared[entry["from_post"], entry["to_kecamatan"]] += entry["officers"]
         for post, kecamatan in sorted(set(borrowed) | set(declared)):
-            used, listed = borrowed[post, kecamatan], declared[post, kecamatan]
+            used, listed = borrowed.get((post, kecamatan), 0), declared[post, kecamatan]
             if used > listed:
                 self.add(
                     "borrowing_undeclared",
@@ -306,6 +317,39 @@ class GroupChecks(Validation):
                     f"borrowings mencatat {listed} personel untuk {kecamatan}, dipakai {used}",
                     f"'borrowings' lists {listed} officers for {kecamatan}, groups use {used}",
                 )
+
+    def _own_posts_first(
+        self, drawn: Mapping[str, int], borrowed: Mapping[tuple[str, str], int]
+    ) -> None:
+        """No kecamatan borrows while its own posts still have free officers: Polri less the
+        officers drawn and, at a Polsek, the crews of all its patrol vehicles."""
+        crew = self.rules.patrol.crew
+        free: dict[str, dict[str, int]] = defaultdict(dict)
+        for post, info in self.posts.items():
+            if info["kind"] == "polresta":
+                continue
+            kept = 0
+            if info["kind"] == "polsek":  # a Polsek keeps its patrol crews back
+                kept = sum(crew.get(kind, 0) * info[kind] for kind in ("car", "motorbike"))
+            left = max(0, info["polri"] - kept) - drawn.get(post, 0)
+            if left > 0:
+                free[info["kecamatan"]][post] = left
+        lenders: dict[str, dict[str, int]] = defaultdict(dict)
+        for (post, kecamatan), count in sorted(borrowed.items()):
+            if count > 0:
+                lenders[kecamatan][post] = count
+        for kecamatan in sorted(set(lenders) & set(free)):
+            lent, spare = lenders[kecamatan], free[kecamatan]
+            lent_text = ", ".join(f"{p} {n}" for p, n in lent.items())
+            spare_text = ", ".join(f"{p} {n}" for p, n in sorted(spare.items()))
+            self.add(
+                "borrowing_before_own",
+                kecamatan,
+                f"meminjam {sum(lent.values())} personel ({lent_text}) padahal pos sendiri "
+                f"masih punya {sum(spare.values())} personel bebas ({spare_text})",
+                f"borrows {sum(lent.values())} officers ({lent_text}) while its own posts "
+                f"still have {sum(spare.values())} free officers ({spare_text})",
+            )
 
     def _unknown_post(self, post: str, where_id: str, where_en: str) -> None:
         self.add(
@@ -338,6 +382,7 @@ class GroupChecks(Validation):
         }
         for name, value in expected.items():
             self._kpi(f"kpis.{name}", kpis[name], value)
+        self._officer_bound(expected["officers"])
         claimed = kpis["per_polsek"]
         for kecamatan in sorted(set(per_polsek) | set(claimed)):
             for name in ("groups", "tps", "officers", "linmas"):
@@ -350,6 +395,20 @@ class GroupChecks(Validation):
         worst = max(responses, default=0.0)
         if not close_enough(kpis["worst_reserve_response_s"], worst):
             self._kpi("kpis.worst_reserve_response_s", kpis["worst_reserve_response_s"], worst)
+
+    def _officer_bound(self, officers: int) -> None:
+        """The proven lower bound is at most the officers the groups use; the gap is theirs."""
+        bound, gap = self.plan["kpis"]["officers_lower_bound"], self.plan["kpis"]["officer_gap"]
+        if bound > officers:
+            self.add(
+                "lower_bound_above_officers",
+                "kpis.officers_lower_bound",
+                f"batas bawah terbukti {bound} personel, padahal kelompok memakai {officers}",
+                f"a proven lower bound of {bound} officers, but the groups use {officers}",
+            )
+        actual = (officers - bound) / max(officers, 1)
+        if not abs(gap - actual) <= GAP_TOLERANCE:
+            self._kpi("kpis.officer_gap", gap, round(actual, 4))
 
     def _kpi(self, name: str, claimed: Any, actual: Any) -> None:
         if claimed != actual:

@@ -22,9 +22,12 @@ PATROL_TOLERANCE_S = 3.0
 """Absolute slack in seconds on a patrol leg (the solver rounds travel to whole seconds)."""
 PATROL_POST_TOLERANCE_M = 5.0
 """How far a patrol route's geometry may start or end from its post's point on the road."""
+GAP_TOLERANCE = 0.5e-4 + 1e-9
+"""Slack on ``kpis.officer_gap`` (plans round it to 4 decimals)."""
 
 CODES: dict[str, str] = {
     "plan_malformed": "a key is missing or a value has the wrong type",
+    "inputs_changed": "the input or network files are not the ones the plan records (SHA-256)",
     "rules_mismatch": "the plan records other rules than the scenario's",
     "network_mismatch": "the plan was made on another road network",
     "unknown_tps": "a TPS id the scenario does not hold",
@@ -48,6 +51,7 @@ CODES: dict[str, str] = {
     "post_over_capacity": "more officers drawn from a post than its polri less its patrol crews",
     "borrowing_undeclared": "officers drawn from outside the kecamatan beyond the borrowings",
     "borrowing_unused": "borrowings declared beyond the officers drawn",
+    "borrowing_before_own": "a kecamatan borrows while its own posts still have free officers",
     "reserve_staging_invalid": "a staging point that is neither a post nor a road junction",
     "reserve_staging_unknown": "a TPS' staging point is not among the chosen ones",
     "reserve_tps_missing": "a TPS without staging point or response time",
@@ -57,6 +61,7 @@ CODES: dict[str, str] = {
     "reserve_listed_beyond_limit": "a TPS listed in beyond_limit that is within the limit",
     "reserve_too_many_units": "more staging points than reserve units (pcenter, mclp)",
     "kpi_mismatch": "a KPI differs from the figure recomputed from the plan",
+    "lower_bound_above_officers": "the proven lower bound exceeds the officers the groups use",
     "patrol_post_without_vehicles": "a patrol route from a post that has no vehicles",
     "patrol_vehicle_duplicate": "two patrol routes of one shift share a vehicle id",
     "patrol_vehicle_overlap": "one vehicle's routes in two shifts overlap in time",
