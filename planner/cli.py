@@ -5,20 +5,25 @@ validated plan with maps and rosters), ``demo`` (the Kota Malang demo, planned
 the same way), ``check`` (input files only) and ``validate`` (any plan.json).
 
 Exit codes: 0 done, 1 plan infeasible (TPS left uncovered) or rule violations
-found (the plan is still written), 2 bad input, 3 internal error, 130
+found (the plan is still written), 2 bad input or an output folder that cannot be
+written (the path named, earlier outputs left as they were), 3 internal error, 130
 interrupted (nothing half-written is left).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import __version__
+from planner._atomic import STAGING_MARK
 from planner.errors import InputError, Problem
 from planner.progress import Progress, printable
 
@@ -26,6 +31,25 @@ if TYPE_CHECKING:
     from planner.pipeline import PlanResult
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+NO_PERMISSION = (
+    "izin menulis ditolak; ubah izin foldernya atau pilih folder --out lain",
+    "permission denied; change the folder's permissions or choose another --out folder",
+)
+NO_SPACE = (
+    "disk penuh; kosongkan ruang disk atau pilih folder --out di disk lain",
+    "disk full; free some space or choose an --out folder on another disk",
+)
+REFUSED_WRITES = {
+    errno.EACCES: NO_PERMISSION,
+    errno.EPERM: NO_PERMISSION,
+    errno.EROFS: (
+        "disk hanya bisa dibaca; pilih folder --out di disk yang bisa ditulis",
+        "read-only file system; choose an --out folder on a writable disk",
+    ),
+    errno.ENOSPC: NO_SPACE,
+    errno.EDQUOT: NO_SPACE,
+}
+"""What to do when the system refuses a write, by ``errno``."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tps-planner",
         description="Perencanaan pengamanan TPS Kota Malang (election security planning).",
         epilog="Kode keluar (exit codes): 0 selesai, 1 TPS tak terjaga atau pelanggaran, "
-        "2 masukan salah, 3 galat internal, 130 dihentikan.",
+        "2 masukan salah atau folder keluaran tak bisa ditulis, 3 galat internal, "
+        "130 dihentikan.",
     )
     parser.add_argument("--version", action="version", version=f"tps-planner {__version__}")
     _output_arguments(parser, on_command=False)
@@ -212,16 +237,17 @@ def run_plan_command(args: argparse.Namespace, progress: Progress) -> int:
     """``tps-planner plan``: a scenario file to a validated plan and every output."""
     from planner.pipeline import plan_scenario
 
-    result = plan_scenario(
-        args.scenario,
-        args.out,
-        network=args.network,
-        data_dir=args.data_dir,
-        seed=args.seed,
-        overrides=_overrides(args),
-        lang=args.lang,
-        progress=progress,
-    )
+    with refused_writes(args.out):
+        result = plan_scenario(
+            args.scenario,
+            args.out,
+            network=args.network,
+            data_dir=args.data_dir,
+            seed=args.seed,
+            overrides=_overrides(args),
+            lang=args.lang,
+            progress=progress,
+        )
     return finish(result, args)
 
 
@@ -229,18 +255,50 @@ def run_demo_command(args: argparse.Namespace, progress: Progress) -> int:
     """``tps-planner demo``: the Kota Malang demo scenario, planned like ``plan``."""
     from planner.demo.run import run_demo
 
-    result = run_demo(
-        args.out,
-        network=args.network,
-        data_dir=args.data_dir,
-        tps=args.tps,
-        seed=args.seed,
-        election=args.election,
-        progress=progress,
-        lang=args.lang,
-        overrides=_overrides(args),
-    )
+    with refused_writes(args.out):
+        result = run_demo(
+            args.out,
+            network=args.network,
+            data_dir=args.data_dir,
+            tps=args.tps,
+            seed=args.seed,
+            election=args.election,
+            progress=progress,
+            lang=args.lang,
+            overrides=_overrides(args),
+        )
     return finish(result, args)
+
+
+@contextmanager
+def refused_writes(out: Path) -> Iterator[None]:
+    """A write refused (no permission, read-only or full disk) as an InputError naming the path."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in REFUSED_WRITES:
+            raise
+        text_id, text_en = REFUSED_WRITES[exc.errno]
+        problem = Problem(
+            str(refused_path(exc, out)),
+            f"{text_id}; keluaran sebelumnya tidak diubah",
+            f"{text_en}; earlier outputs left as they were",
+            code="unwritable",
+        )
+        raise InputError([problem]) from None
+
+
+def refused_path(exc: OSError, out: Path) -> Path:
+    """The path to name: the file given; the folder that holds a staging folder; else ``out``."""
+    for name in (exc.filename2, exc.filename):
+        if not isinstance(name, str | bytes | os.PathLike):
+            continue
+        path = Path(os.fsdecode(name))
+        if STAGING_MARK in path.name:
+            return path.parent
+        if STAGING_MARK not in str(path):
+            return path
+    return out
 
 
 def finish(result: PlanResult, args: argparse.Namespace) -> int:

@@ -14,11 +14,13 @@ DIR/plan.json``) or to plan it again.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +34,13 @@ from planner.errors import InputError, Problem
 from planner.inputs.rules import Rules
 from planner.inputs.scenario import Scenario, ScenarioFile, read_scenario_file
 from planner.outputs.exports import OUTPUT_FILES, write_outputs
+from planner.outputs.reproducible import generation_time
 from planner.plan import schema
 from planner.plan.document import plan_document
 from planner.plan.files import write_plan
 from planner.plan.shapes import to_json
 from planner.progress import SILENT, Progress
-from planner.roads.network import NetworkReport
+from planner.roads.network import CACHE_NOTE, NetworkReport
 from planner.roads.placement import RoadContext, place_on_network
 from planner.roads.sources import (
     Boundaries,
@@ -316,13 +319,17 @@ def run_scenario(
     start: float | None = None,
     loaded: tuple[nx.MultiDiGraph, NetworkReport, Boundaries] | None = None,
     plan: bool = True,
+    generated: datetime | None = None,
 ) -> PlanResult:
     """Plan ``spec`` writing every file into ``folder`` (the staging folder of ``out``).
 
     ``loaded`` is a network and boundaries already loaded (the demo's);
     without ``plan`` only the scenario, its copies and ``network.json`` are written.
+    ``generated`` is the time the outputs say they were made (default
+    :func:`~planner.outputs.reproducible.generation_time`, taken once here).
     """
     start = time.perf_counter() if start is None else start
+    generated = generated or generation_time()
     rules = spec.rules
     seed = seed if seed is not None else spec.seed if spec.seed is not None else DEFAULT_SEED
     network, data_dir = spec.network_source(network, data_dir)
@@ -347,7 +354,7 @@ def run_scenario(
     )
     files = copy_inputs(spec, scenario, folder, out, seed, network, data_dir)
     files["network"] = folder / NETWORK_FILE
-    write_json(files["network"], network_summary(scenario, roads, spec.election, seed))
+    write_json(files["network"], network_summary(scenario, roads, spec.election, seed, out))
     if not plan:
         return PlanResult(scenario, roads, files, None, (), time.perf_counter() - start, seed)
     planned = make_plan(scenario, roads, seed, progress, boundaries)
@@ -362,7 +369,7 @@ def run_scenario(
         f"  {len(violations)} pelanggaran aturan" if violations else "  semua aturan terpenuhi"
     )
     with progress.stage("Menulis peta, daftar jaga dan lapisan GIS (maps, rosters, GIS layers)"):
-        files.update(write_outputs(folder, scenario, planned, boundaries, lang=lang, roads=graph))
+        files.update(write_outputs(folder, scenario, planned, boundaries, lang, graph, generated))
     files["log"] = folder / LOG_FILE
     elapsed = time.perf_counter() - start
     result = PlanResult(scenario, roads, files, planned, violations, elapsed, seed)
@@ -466,10 +473,11 @@ def relocated(result: PlanResult, stage: Path, out: Path) -> PlanResult:
 
 
 def network_summary(
-    scenario: Scenario, roads: RoadContext, election: str | None, seed: int
+    scenario: Scenario, roads: RoadContext, election: str | None, seed: int, out: Path
 ) -> dict[str, Any]:
-    """Key figures of the scenario and its network, for ``network.json``."""
+    """Key figures of the scenario and its network, for ``network.json`` (paths from ``out``)."""
     report = roads.report
+    source = report.source.removesuffix(CACHE_NOTE)
     snap = np.concatenate([roads.tps_points.distance_m, roads.post_points.distance_m])
     tps = scenario.tps
     return {
@@ -477,7 +485,7 @@ def network_summary(
         "election": election,
         "seed": seed,
         "network": {
-            "source": report.source,
+            "source": path_from(out, source) + report.source[len(source) :],
             "nodes": report.nodes,
             "edges": report.edges,
             "length_km": round(report.length_km, 1),
@@ -508,5 +516,12 @@ def network_summary(
             }
             for p in scenario.posts.itertuples()
         ],
-        "warnings": [str(w) for w in scenario.warnings],
+        "warnings": [str(replace(w, file=path_from(out, w.file))) for w in scenario.warnings],
     }
+
+
+def path_from(folder: Path, name: str) -> str:
+    """``name``, when it is a file, as a path from ``folder``; anything else as it is."""
+    if not Path(name).is_file():
+        return name
+    return Path(os.path.relpath(Path(name).resolve(), folder.resolve())).as_posix()

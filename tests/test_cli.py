@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from planner import cli
+from planner._atomic import STAGING_MARK
+from planner.errors import InputError
 from planner.inputs.scenario import load_scenario, read_scenario_file
 from planner.roads import sources
 from tests.conftest import INPUT_DATA
@@ -170,3 +174,30 @@ def test_check_bad_sites_rows_exit_2_naming_file_row_and_column() -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     for where in ("baris 3, kolom 'jenis'", "baris 4, kolom 'kelurahan'", "baris 5, kolom 'bujur'"):
         assert f"{bad}, {where}" in result.stderr, where
+
+
+@pytest.mark.parametrize(
+    ("code", "names", "shown", "says"),
+    [
+        (errno.ENOSPC, (), "hasil", "disk penuh"),
+        (errno.EDQUOT, (), "hasil", "disk penuh"),
+        (errno.EACCES, (f"data/.hasil{STAGING_MARK}x",), "data", "izin menulis ditolak"),
+        (errno.EPERM, (f".hasil{STAGING_MARK}x/a", "hasil/a"), "hasil/a", "izin menulis ditolak"),
+        (errno.EROFS, ("hasil/publik",), "hasil/publik", "disk hanya bisa dibaca"),
+    ],
+)
+def test_a_refused_write_names_the_path_and_what_to_do(
+    code: int, names: tuple[str, ...], shown: str, says: str
+) -> None:
+    with pytest.raises(InputError) as error, cli.refused_writes(Path("hasil")):
+        raise OSError(code, os.strerror(code), *names[:1], None, *names[1:])
+    [problem] = error.value.problems
+    assert problem.file == shown and problem.text_id.startswith(says)
+    assert problem.text_id.endswith("keluaran sebelumnya tidak diubah")
+    assert problem.text_en.endswith("earlier outputs left as they were")
+    assert "--out" in problem.text_id and "--out" in problem.text_en
+
+
+def test_other_os_errors_stay_internal() -> None:
+    with pytest.raises(FileNotFoundError), cli.refused_writes(Path("hasil")):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), "hasil/x")

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import errno
 import json
 import math
 import re
+import shutil
+import sqlite3
+import zipfile
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
 import pyogrio
+import pyogrio.errors
 import pytest
 import shapely
 from openpyxl import load_workbook
@@ -24,12 +30,14 @@ from planner.outputs.exports import (
     ROSTER_COLUMNS,
     headers,
     roster_rows,
+    write_geopackage,
     write_outputs,
     write_roster_csv,
     write_roster_xlsx,
 )
 from planner.outputs.layers import public_plan
 from planner.outputs.maps import build_map, write_map
+from planner.outputs.reproducible import SOURCE_DATE_EPOCH, generation_time
 from planner.plan import schema
 from planner.plan.shapes import from_json, to_json
 from planner.progress import WIB
@@ -552,3 +560,71 @@ def test_refuses_to_overwrite_an_input(case: Case, tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["duty_roster.csv"]
     with pytest.raises(InputError):
         write_map(source, scenario, case.plan)
+
+
+# --- the same inputs and generation time give the same bytes ----------------------------------
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its path there."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_one_generation_time_dates_every_file_and_gives_the_same_bytes(
+    case: Case, tmp_path: Path
+) -> None:
+    generated = datetime(2024, 11, 27, 7, 0, tzinfo=WIB)
+    for name in ("satu", "dua"):
+        write_outputs(
+            tmp_path / name, case.scenario, case.plan, case.boundaries, generated=generated
+        )
+    first = folder_bytes(tmp_path / "satu")
+    assert first == folder_bytes(tmp_path / "dua") and "layers.gpkg" in first
+    with zipfile.ZipFile(tmp_path / "satu" / "duty_roster.xlsx") as workbook:
+        assert {info.date_time for info in workbook.infolist()} == {(2024, 11, 27, 7, 0, 0)}
+    properties = load_workbook(tmp_path / "satu" / "duty_roster.xlsx").properties
+    assert properties.created == properties.modified == datetime(2024, 11, 27, 0, 0)
+    with sqlite3.connect(tmp_path / "satu" / "layers.gpkg") as gpkg:
+        changes = {row[0] for row in gpkg.execute("SELECT last_change FROM gpkg_contents")}
+    assert changes == {"2024-11-27T00:00:00.000Z"}
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None, "GDAL's clock restored"
+    summary = json.loads((tmp_path / "satu" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["generated"] == "2024-11-27T07:00:00+07:00"
+    assert "Dibuat 2024-11-27 07:00 WIB" in first["map.html"].decode()
+
+
+def test_source_date_epoch_fixes_the_generation_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(SOURCE_DATE_EPOCH, "1732665600")
+    assert generation_time() == datetime(2024, 11, 27, 7, 0, tzinfo=WIB)
+    assert generation_time().utcoffset().total_seconds() == 7 * 3600
+    for wrong in ("kemarin", "1732665600.5", "-1", "9" * 30):
+        monkeypatch.setenv(SOURCE_DATE_EPOCH, wrong)
+        with pytest.raises(InputError) as error:
+            generation_time()
+        assert error.value.problems[0].file == SOURCE_DATE_EPOCH, wrong
+        assert "detik sejak 1970" in str(error.value) and "seconds since 1970" in str(error.value)
+    monkeypatch.delenv(SOURCE_DATE_EPOCH)
+    assert abs((generation_time() - datetime.now(WIB)).total_seconds()) < 60
+
+
+def test_a_geopackage_gdal_cannot_finish_on_a_full_disk_is_a_full_disk_error(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise pyogrio.errors.DataSourceError("Failed to commit transaction")
+
+    layers = {"posts": gpd.GeoDataFrame(geometry=[shapely.Point(112.63, -7.98)], crs=4326)}
+    generated = datetime(2024, 11, 27, 7, 0, tzinfo=WIB)
+    monkeypatch.setattr(pyogrio, "write_dataframe", failing)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: SimpleNamespace(free=0))
+    with pytest.raises(OSError) as error:
+        write_geopackage(tmp_path / "layers.gpkg", layers, generated)
+    assert error.value.errno == errno.ENOSPC and error.value.filename.startswith(str(tmp_path))
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: SimpleNamespace(free=1 << 40))
+    with pytest.raises(pyogrio.errors.DataSourceError):
+        write_geopackage(tmp_path / "layers.gpkg", layers, generated)
+    assert list(tmp_path.iterdir()) == []

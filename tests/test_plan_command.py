@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ import planner
 from planner import cli, pipeline
 from planner._atomic import STAGING_MARK
 from planner.inputs.scenario import read_scenario_file
+from planner.outputs.reproducible import SOURCE_DATE_EPOCH
 from planner.plan.files import file_sha256
 from planner.validate import validate_plan_files
 
@@ -198,6 +201,39 @@ def test_same_inputs_and_seed_give_a_byte_identical_plan_anywhere(
     assert (tmp_path / "ulang" / "plan.json").read_bytes() == (out / "plan.json").read_bytes()
 
 
+def test_same_inputs_seed_and_source_date_epoch_give_byte_identical_folders(
+    starter: Path, malang_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SOURCE_DATE_EPOCH, "1732665600")  # 2024-11-27 07:00 WIB
+    for name in ("satu", "dua"):
+        assert run("--quiet", "plan", starter, "--out", tmp_path / name).code == 0
+    first, second = (
+        {
+            p.relative_to(tmp_path / name).as_posix(): p.read_bytes()
+            for p in (tmp_path / name).rglob("*")
+            if p.is_file() and p.name != "tps-planner.log"  # the log keeps the clock's times
+        }
+        for name in ("satu", "dua")
+    )
+    assert first.keys() == second.keys() and set(OUTPUTS) - {"tps-planner.log"} <= first.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+    summary = json.loads(first["summary.json"])
+    assert summary["generated"] == "2024-11-27T07:00:00+07:00"
+    # network.json names the network file as a path from the output folder
+    source = json.loads(first["network.json"])["network"]["source"]
+    road_file = malang_dir / "roads_rbi25k.geojson"
+    assert not Path(source).is_absolute() and (tmp_path / "satu" / source).samefile(road_file)
+
+
+def test_a_malformed_source_date_epoch_exits_2_naming_it(
+    starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SOURCE_DATE_EPOCH, "kemarin")
+    result = run("plan", starter, "--out", tmp_path / "hasil")
+    assert result.code == 2 and f"{SOURCE_DATE_EPOCH}: harus bilangan bulat" in result.err
+    assert not (tmp_path / "hasil").exists() and leftovers(tmp_path) == []
+
+
 def test_seed_and_search_limits_from_the_command_line_are_recorded(
     starter: Path, tmp_path: Path
 ) -> None:
@@ -338,6 +374,60 @@ def test_ctrl_c_exits_130_and_leaves_no_output(
     assert run("plan", starter, "--out", existing).code == 130
     assert [p.name for p in existing.iterdir()] == ["plan.json"]
     assert (existing / "plan.json").read_text(encoding="utf-8") == "rencana lama"
+
+
+def earlier_outputs(folder: Path) -> Path:
+    """``folder`` holding the plan.json of an earlier run."""
+    folder.mkdir(parents=True)
+    (folder / "plan.json").write_text("rencana lama", encoding="utf-8")
+    return folder
+
+
+def test_a_full_disk_exits_2_naming_the_folder_and_keeps_the_earlier_outputs(
+    starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # a write names no file
+
+    monkeypatch.setattr(pipeline, "write_json", full)
+    out = earlier_outputs(tmp_path / "hasil")
+    result = run("plan", starter, "--out", out)
+    assert result.code == 2, result.err
+    assert f"[GALAT] {out}: disk penuh" in result.err and "(disk full; free some" in result.err
+    assert "Traceback" not in result.err and "internal" not in result.err
+    assert [p.name for p in out.iterdir()] == ["plan.json"] and leftovers(tmp_path) == []
+    assert (out / "plan.json").read_text(encoding="utf-8") == "rencana lama"
+
+
+def test_an_output_folder_beside_which_nothing_may_be_written_exits_2(
+    starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_args: object, **kwargs: str) -> str:
+        path = Path(kwargs["dir"]) / f".hasil{STAGING_MARK}x"  # where the staging folder goes
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    out = earlier_outputs(tmp_path / "hasil")
+    result = run("plan", starter, "--out", out)
+    assert result.code == 2 and f"[GALAT] {tmp_path}: izin menulis ditolak" in result.err
+    assert "choose another --out folder" in result.err and "Traceback" not in result.err
+    assert (out / "plan.json").read_text(encoding="utf-8") == "rencana lama"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_output_folder_exits_2_and_keeps_the_earlier_outputs(
+    starter: Path, tmp_path: Path
+) -> None:
+    out = earlier_outputs(tmp_path / "hasil")
+    out.chmod(0o555)
+    try:
+        result = run("plan", starter, "--out", out)
+    finally:
+        out.chmod(0o755)
+    assert result.code == 2 and "izin menulis ditolak" in result.err, result.err
+    assert str(out) in result.err and "Traceback" not in result.err
+    assert [p.name for p in out.iterdir()] == ["plan.json"] and leftovers(tmp_path) == []
+    assert (out / "plan.json").read_text(encoding="utf-8") == "rencana lama"
 
 
 def test_an_output_over_an_input_is_refused(starter: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import json
 import shutil
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from planner.errors import InputError, Problem
 from planner.inputs.posts import load_posts
 from planner.inputs.rules import AUTO, RiskCategory, Rules, load_rules, merge, read_toml
 from planner.inputs.scenario import read_scenario_file
+from planner.outputs.reproducible import generation_time
 from planner.pipeline import LOG_FILE, SCENARIO_FILE, PlanResult, relocated, run_scenario
-from planner.progress import SILENT, Progress, now_wib
+from planner.progress import SILENT, Progress
 from planner.roads.sources import (
     base_data_dir,
     download_boundaries,
@@ -73,6 +75,7 @@ def run_demo(
     ``overrides`` go on top of the rules (e.g. :func:`planner.inputs.rules.solver_overrides`).
     """
     start = time.perf_counter()
+    generated = generation_time()
     out = Path(out_dir)
     election, rules, config = demo_rules(election)
     demo = config["demo"]
@@ -109,7 +112,9 @@ def run_demo(
             )
         write_text(
             stage / SCENARIO_FILE,
-            scenario_toml(config["scenario"]["name"], election, seed, rules, network, folder),
+            scenario_toml(
+                config["scenario"]["name"], election, seed, rules, network, folder, generated
+            ),
         )
         logged.info(f"Skenario demo ditulis ke {out} (demo scenario written)")
         result = run_scenario(
@@ -124,6 +129,7 @@ def run_demo(
             start=start,
             loaded=(graph, report, boundaries),
             plan=plan,
+            generated=generated,
         )
     return relocated(result, stage, out)
 
@@ -135,8 +141,9 @@ def scenario_toml(
     rules: Rules,
     network: str | Path | None,
     data_dir: Path | None,
+    generated: datetime,
 ) -> str:
-    """The demo's scenario file: inputs beside it, rules that differ from the defaults."""
+    """The demo's scenario file made at ``generated``: inputs beside it, rules not the defaults."""
     network_line = (
         f'network = "{Path(network).resolve().as_posix()}"'
         if network
@@ -145,7 +152,7 @@ def scenario_toml(
         else f'place = "{rules.area_name}"'
     )
     return (
-        f"# Skenario demo tps-planner {__version__}, dibuat {now_wib():%Y-%m-%d %H:%M} WIB.\n"
+        f"# Skenario demo tps-planner {__version__}, dibuat {generated:%Y-%m-%d %H:%M} WIB.\n"
         "# Aturan yang tidak tertulis di sini memakai data/defaults.toml.\n\n"
         f'[scenario]\nname = "{name}"\nelection = "{election}"\nseed = {seed}\n\n'
         f'[inputs]\ntps = "tps.csv"\nposts = "posts.csv"\nroster = "roster.csv"\n{network_line}\n\n'

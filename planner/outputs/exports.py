@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import re
+import shutil
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
@@ -14,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import pyogrio
+import pyogrio.errors
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -42,8 +45,8 @@ from planner.outputs.logistics_layers import (
 )
 from planner.outputs.map_text import text
 from planner.outputs.maps import write_map
+from planner.outputs.reproducible import gdal_dated, generation_time, save_workbook
 from planner.plan import schema
-from planner.progress import now_wib
 from planner.roads.sources import Boundaries
 
 SUMMARY_FORMAT = "tps-planner/summary"
@@ -391,7 +394,7 @@ def write_roster_xlsx(
         title = f"{e['roster']} · {polsek} · {scenario_name} · {stamp}"
         _fill_sheet(sheet, title, polsek_rows, {**h, **e}, ESCORT_WIDTHS)
     with atomic_path(path) as tmp:
-        workbook.save(tmp)
+        save_workbook(workbook, tmp, generated)
     return Path(path)
 
 
@@ -466,17 +469,35 @@ def gis_layers(
     return {name: frame for name, frame in layers.items() if len(frame)}
 
 
-def write_geopackage(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
-    """All layers in one GeoPackage (a table per layer), atomically."""
+def write_geopackage(
+    path: str | Path, layers: Mapping[str, gpd.GeoDataFrame], generated: datetime
+) -> Path:
+    """All layers in one GeoPackage (a table per layer) dated ``generated``, atomically."""
     with atomic_path(path) as tmp:
         staging = tmp.with_name(f"{tmp.stem}.gpkg")  # GDAL wants the .gpkg extension
         try:
-            for name, frame in layers.items():
-                pyogrio.write_dataframe(frame, staging, layer=name, driver="GPKG")
+            with gdal_dated(generated):
+                for name, frame in layers.items():
+                    _write_layer(frame, staging, name)
             os.replace(staging, tmp)
         finally:
             staging.unlink(missing_ok=True)
     return Path(path)
+
+
+def _write_layer(frame: gpd.GeoDataFrame, path: Path, name: str) -> None:
+    """One GeoPackage table; GDAL failing where there is no room for it is a full disk's OSError.
+
+    GDAL says only that the write failed; with less free space than twice the table's size
+    in memory (its geometries as WKB), the disk is taken to be full.
+    """
+    try:
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        needed = 2 * int(frame.to_wkb().memory_usage(deep=True).sum())
+        if shutil.disk_usage(path.parent).free >= needed:
+            raise
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
 
 
 def write_geojson_layers(
@@ -510,6 +531,7 @@ def write_outputs(
     boundaries: Boundaries | None = None,
     lang: str = "id",
     roads: nx.MultiDiGraph | None = None,
+    generated: datetime | None = None,
 ) -> dict[str, Path]:
     """Write maps (internal, public), rosters, GIS layers and the summary into ``out_dir``.
 
@@ -518,8 +540,9 @@ def write_outputs(
     ``escort_roster.csv`` (its sheets are in ``duty_roster.xlsx`` too), ``layers.gpkg``,
     ``layers/<layer>.geojson`` and ``summary.json``; returned by kind: ``map``,
     ``map_public``, ``roster_csv``, ``roster_xlsx``, ``escort_csv``, ``layers_gpkg``,
-    ``summary`` and ``geojson_<layer>``. Refuses (:class:`InputError`, nothing written)
-    when an output would overwrite one of the scenario's input files.
+    ``summary`` and ``geojson_<layer>``. ``generated`` is the time they say they were made
+    (default :func:`~planner.outputs.reproducible.generation_time`). Refuses
+    (:class:`InputError`, nothing written) when an output would overwrite an input file.
     """
     out = Path(out_dir)
     layers = gis_layers(scenario, plan, boundaries, lang)
@@ -529,7 +552,7 @@ def write_outputs(
         **{f"geojson_{name}": out / "layers" / f"{name}.geojson" for name in layers},
     }
     refuse_inputs(files.values(), scenario)
-    generated = now_wib()
+    generated = generated or generation_time()
     for kind, edition in (("map", "internal"), ("map_public", "public")):
         write_map(files[kind], scenario, plan, boundaries, edition, lang, generated, roads)
     rows = roster_rows(scenario, plan, lang)
@@ -539,7 +562,7 @@ def write_outputs(
         titles = ESCORT_HEADERS[lang]
         write_roster_csv(files["escort_csv"], escorts, lang, ESCORT_COLUMNS, titles)
     write_roster_xlsx(files["roster_xlsx"], rows, scenario.name, generated, lang, escorts)
-    write_geopackage(files["layers_gpkg"], layers)
+    write_geopackage(files["layers_gpkg"], layers, generated)
     write_geojson_layers(out / "layers", layers)
     write_json(files["summary"], summary_document(scenario, plan, generated))
     return files

@@ -51,8 +51,8 @@ from planner.outputs.map_legend import (
 )
 from planner.outputs.map_panel import title_panel
 from planner.outputs.map_text import number, risk_label, text
+from planner.outputs.reproducible import generation_time
 from planner.plan import schema
-from planner.progress import now_wib
 from planner.roads.sources import Boundaries
 
 Edition = Literal["internal", "public"]
@@ -177,7 +177,7 @@ def map_data(
         data["logistics"] = _logistics(layers, view, shown, lang)
     figures = key_figures(scenario, plan)
     data["panel"] = title_panel(
-        scenario, plan, figures, edition, shown, lang, generated or now_wib()
+        scenario, plan, figures, edition, shown, lang, generated or generation_time()
     )
     data["legend"] = legend(data, lang)
     return data

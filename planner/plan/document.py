@@ -20,7 +20,7 @@ from planner.inputs.scenario import Scenario
 from planner.plan import schema
 from planner.plan.files import file_sha256
 from planner.plan.logistics import logistics_section
-from planner.roads.network import NetworkReport
+from planner.roads.network import CACHE_NOTE, NetworkReport
 from planner.roads.placement import RoadContext
 from planner.solve.assignment import AssignmentResult
 from planner.solve.logistics import LogisticsPlan
@@ -61,7 +61,7 @@ def sources_section(sources: Mapping[str, str]) -> dict[str, schema.SourceFile]:
 
 def network_section(report: NetworkReport) -> schema.NetworkRecord:
     """Where the network came from (file name and hash, or the download) and its size."""
-    path = Path(report.source.removesuffix(" (cache)"))
+    path = Path(report.source.removesuffix(CACHE_NOTE))
     if path.is_file():
         return schema.NetworkRecord(
             source=path.name, sha256=file_sha256(path), nodes=report.nodes, edges=report.edges

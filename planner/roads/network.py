@@ -30,6 +30,8 @@ from planner.inputs.rules import Rules
 WGS84 = "EPSG:4326"
 CENTRELINE_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
 OSM_XML_SUFFIXES = {".osm", ".xml"}
+CACHE_NOTE = " (cache)"
+"""After the file of a network read from the download cache, in ``NetworkReport.source``."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def download_network(
         key, query = f"place-{place}", place
     cached = cached_network_path(key)
     if cached.exists():
-        return prepare_network(ox.load_graphml(cached), rules, f"{cached} (cache)")
+        return prepare_network(ox.load_graphml(cached), rules, f"{cached}{CACHE_NOTE}")
     ox.settings.use_cache = True
     ox.settings.cache_folder = str(settings.cache_dir() / "osmnx-http")
     if isinstance(query, str):
