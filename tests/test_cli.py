@@ -170,3 +170,31 @@ def test_check_bad_sites_rows_exit_2_naming_file_row_and_column() -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     for where in ("baris 3, kolom 'jenis'", "baris 4, kolom 'kelurahan'", "baris 5, kolom 'bujur'"):
         assert f"{bad}, {where}" in result.stderr, where
+
+
+POLYGON = (
+    '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+    '"geometry": {"type": "Polygon", "coordinates": '
+    "[[[112.60, -7.98], [112.61, -7.98], [112.61, -7.97], [112.60, -7.98]]]}}]}"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("kelurahan.geojson", POLYGON.encode(), "expected road centre lines"),
+        ("jalan.graphml", bytes(range(256)) * 4, "expected an osmnx road-network GraphML"),
+        ("jalan.osm", b"bukan XML\n", "expected OSM XML"),
+    ],
+    ids=["polygons", "random-bytes", "text"],
+)
+def test_check_with_a_file_that_is_no_road_network_exits_2_naming_it(
+    tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    network = tmp_path / name
+    network.write_bytes(content)
+    result = run("check", str(INPUT_DATA / "tps.csv"), "--network", str(network))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert f"[GALAT] {network}: bukan jaringan jalan: " in result.stderr
+    assert expected in result.stderr
