@@ -15,7 +15,8 @@ class Problem:
 
     ``row`` counts as a spreadsheet does (the header is row 1, the first record
     row 2); for GeoJSON/GeoPackage it is the feature number (1-based) and
-    ``row_label`` says so. ``text_id`` is Bahasa Indonesia, ``text_en`` English.
+    ``row_label`` says so. ``sheet`` names the workbook sheet of an XLSX file.
+    ``text_id`` is Bahasa Indonesia, ``text_en`` English.
     """
 
     file: str
@@ -26,10 +27,13 @@ class Problem:
     severity: Severity = "error"
     code: str = "invalid"
     row_label: Literal["baris", "fitur", "baris TOML"] = "baris"
+    sheet: str | None = None
 
     def location(self) -> str:
-        """Where the problem is: file, row and column."""
+        """Where the problem is: file, sheet, row and column."""
         parts = [self.file]
+        if self.sheet is not None:
+            parts.append(f"lembar '{self.sheet}'")
         if self.row is not None:
             parts.append(f"{self.row_label} {self.row}")
         if self.column is not None:
@@ -62,6 +66,7 @@ class ProblemLog:
     file: str
     row_label: Literal["baris", "fitur", "baris TOML"] = "baris"
     problems: list[Problem] = field(default_factory=list)
+    sheet: str | None = None
 
     def add(
         self,
@@ -75,7 +80,9 @@ class ProblemLog:
     ) -> None:
         """Record one problem."""
         self.problems.append(
-            Problem(self.file, text_id, text_en, row, column, severity, code, self.row_label)
+            Problem(
+                self.file, text_id, text_en, row, column, severity, code, self.row_label, self.sheet
+            )
         )
 
     @property

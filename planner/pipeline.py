@@ -33,6 +33,7 @@ from planner._atomic import atomic_path, staged_folder, write_json
 from planner.errors import InputError, Problem
 from planner.inputs.rules import Rules
 from planner.inputs.scenario import Scenario, ScenarioFile, read_scenario_file
+from planner.inputs.workbook import SHEET_MARK, split_sheet, table_file
 from planner.outputs.exports import OUTPUT_FILES, write_outputs
 from planner.outputs.reproducible import generation_time
 from planner.plan import schema
@@ -292,7 +293,7 @@ def refuse_overwriting_inputs(spec: ScenarioFile, out: Path) -> None:
             ]
         )
     given = (spec.tps, spec.posts, spec.roster, spec.sites)
-    inputs = {p.resolve() for p in given if p is not None}
+    inputs = {table_file(p).resolve() for p in given if p is not None}
     clashes = sorted(name for name in RESERVED_NAMES if (out / name).resolve() in inputs)
     if clashes:
         raise InputError(
@@ -409,11 +410,12 @@ def copy_inputs(
     """
     files: dict[str, Path] = {}
     names: dict[str, str] = {}
-    for kind, source in scenario.sources.items():
-        name = Path(source).name
-        if name in RESERVED_NAMES or name in names.values():
+    for kind, given in scenario.sources.items():
+        source, sheet = split_sheet(given)
+        name = source.name
+        if name in RESERVED_NAMES or name in {path.name for path in files.values()}:
             name = f"{kind}_{name}"
-        names[kind] = name
+        names[kind] = name if sheet is None else f"{name}{SHEET_MARK}{sheet}"
         files[kind] = folder / name
         if not _same_file(source, folder / name, out / name):
             with atomic_path(files[kind]) as tmp:

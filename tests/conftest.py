@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import openpyxl
 import pytest
 
 if TYPE_CHECKING:
@@ -17,6 +20,24 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 INPUT_DATA = Path(__file__).parent / "input_data"
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV file, header first."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.reader(stream))
+
+
+def write_workbook(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]]) -> Path:
+    """An XLSX with these sheets (name -> rows) in order; formulas are saved without values."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+    book.save(path)
+    return path
 
 
 def malang_data_dir() -> Path:

@@ -16,7 +16,7 @@ from planner._atomic import STAGING_MARK
 from planner.errors import InputError
 from planner.inputs.scenario import load_scenario, read_scenario_file
 from planner.roads import sources
-from tests.conftest import INPUT_DATA
+from tests.conftest import INPUT_DATA, csv_rows, write_workbook
 
 
 def run(*args: str, env_data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -201,3 +201,51 @@ def test_a_refused_write_names_the_path_and_what_to_do(
 def test_other_os_errors_stay_internal() -> None:
     with pytest.raises(FileNotFoundError), cli.refused_writes(Path("hasil")):
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), "hasil/x")
+
+
+POLYGON = (
+    '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+    '"geometry": {"type": "Polygon", "coordinates": '
+    "[[[112.60, -7.98], [112.61, -7.98], [112.61, -7.97], [112.60, -7.98]]]}}]}"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("kelurahan.geojson", POLYGON.encode(), "expected road centre lines"),
+        ("jalan.graphml", bytes(range(256)) * 4, "expected an osmnx road-network GraphML"),
+        ("jalan.osm", b"bukan XML\n", "expected OSM XML"),
+    ],
+    ids=["polygons", "random-bytes", "text"],
+)
+def test_check_with_a_file_that_is_no_road_network_exits_2_naming_it(
+    tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    network = tmp_path / name
+    network.write_bytes(content)
+    result = run("check", str(INPUT_DATA / "tps.csv"), "--network", str(network))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert f"[GALAT] {network}: bukan jaringan jalan: " in result.stderr
+    assert expected in result.stderr
+
+
+@pytest.mark.malang
+def test_check_reads_the_tps_sheet_below_its_title_and_names_the_sheet(
+    malang_dir: Path, tmp_path: Path
+) -> None:
+    rows = csv_rows(INPUT_DATA / "tps.csv")
+    far = ["KEDUNGKANDANG-WONOKOYO-001", "1", "Wonokoyo", "Kedungkandang", "-8.07", "112.70"]
+    cover = [["Daftar TPS Pilkada 2024"], ["Polresta Malang Kota"]]
+    sheet = [["DAFTAR TPS KOTA MALANG"], [], *rows, [*far, "250", "rawan"]]
+    tps = write_workbook(tmp_path / "tps.xlsx", {"Sampul": cover, "DPT": sheet})
+    result = run("check", str(tps), "--data-dir", str(malang_dir))
+    assert result.returncode == 2, result.stdout
+    assert f"[GALAT] {tps}, lembar 'DPT', baris 8, kolom 'latitude/longitude': " in result.stderr
+    write_workbook(tmp_path / "tps.xlsx", {"Sampul": cover, "DPT": sheet[:-1]})
+    result = run("check", str(tps), "--data-dir", str(malang_dir))
+    assert result.returncode == 0, result.stderr
+    assert f"TPS: 4 dari {tps}" in result.stdout
+    assert f"[PERINGATAN] {tps}, lembar 'DPT': " in result.stderr  # the sheet chosen
+    assert f"[PERINGATAN] {tps}, lembar 'DPT', baris 1: " in result.stderr  # the title skipped

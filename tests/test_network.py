@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -270,6 +271,69 @@ def test_bad_network_files_name_the_file(
     (problem,) = caught.value.problems
     assert problem.file == str(path)
     assert english in problem.text_en
+
+
+def polygons(path: Path) -> None:
+    """Two kelurahan-like squares: boundaries, not roads."""
+    squares = [shapely.box(112.60, -7.98, 112.61, -7.97), shapely.box(112.61, -7.98, 112.62, -7.97)]
+    gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=squares, crs="EPSG:4326").to_file(path)
+
+
+def points(path: Path) -> None:
+    """Three TPS-like points: places, not roads."""
+    spots = shapely.points([(112.60, -7.98), (112.61, -7.97), (112.62, -7.96)])
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=spots, crs="EPSG:4326").to_file(path)
+
+
+def random_bytes(path: Path) -> None:
+    path.write_bytes(np.random.default_rng(19).bytes(2000))
+
+
+def plain_text(path: Path) -> None:
+    path.write_text("jalan jalan di Malang\n", encoding="utf-8")
+
+
+def undirected(path: Path) -> None:
+    graph = nx.Graph()
+    graph.add_edge(1, 2)
+    nx.write_graphml(graph, path)
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "found", "expected"),
+    [
+        ("kelurahan.geojson", polygons, "holds 2 Polygon", "road centre lines"),
+        ("tps.geojson", points, "holds 3 Point", "road centre lines"),
+        ("random.graphml", random_bytes, "cannot be read", "an osmnx road-network GraphML"),
+        ("undirected.graphml", undirected, "an undirected graph", "an osmnx road-network GraphML"),
+        ("text.osm", plain_text, "cannot be read", "OSM XML"),
+    ],
+)
+def test_a_file_that_is_no_road_network_names_the_file_and_what_was_expected(
+    tmp_path: Path, default_rules: Rules, name: str, build: Any, found: str, expected: str
+) -> None:
+    path = tmp_path / name
+    build(path)
+    with pytest.raises(NetworkSourceError) as caught:
+        load_network(path, default_rules)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.code) == (str(path), "not_a_network")
+    assert problem.text_en.startswith(f"not a road network: {found}")
+    assert f"; expected {expected}" in problem.text_en
+    assert problem.text_id.startswith("bukan jaringan jalan: ")
+
+
+def test_centre_lines_all_left_out_give_an_empty_network_naming_their_class(
+    tmp_path: Path, default_rules: Rules
+) -> None:
+    path = tmp_path / "tol.geojson"
+    road = shapely.LineString([(112.60, -7.98), (112.61, -7.98)])
+    gpd.GeoDataFrame({"remark": [TOLL]}, geometry=[road], crs="EPSG:4326").to_file(path)
+    with pytest.raises(NetworkSourceError) as caught:
+        load_network(path, default_rules)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.code) == (str(path), "empty_network")
+    assert f"{TOLL} (1)" in problem.text_en and "left out" in problem.text_en
 
 
 def test_missing_network_file_names_the_file(tmp_path: Path, default_rules: Rules) -> None:

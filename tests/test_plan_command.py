@@ -26,6 +26,7 @@ from planner.inputs.scenario import read_scenario_file
 from planner.outputs.reproducible import SOURCE_DATE_EPOCH
 from planner.plan.files import file_sha256
 from planner.validate import validate_plan_files
+from tests.conftest import csv_rows, write_workbook
 
 pytestmark = pytest.mark.malang
 
@@ -520,3 +521,25 @@ def test_bad_sites_rows_exit_2_naming_file_row_and_column(starter: Path, tmp_pat
     assert f"{bad}, baris 3, kolom 'jenis'" in result.err
     assert f"{bad}, baris 5, kolom 'bujur'" in result.err
     assert not (tmp_path / "hasil").exists() and leftovers(tmp_path) == []
+
+
+# --- a TPS table on a named workbook sheet ----------------------------------------------------
+
+
+def test_a_tps_sheet_named_in_the_scenario_is_planned_copied_and_recorded(
+    starter: Path, tmp_path: Path
+) -> None:
+    scenario = copy_scenario(starter, tmp_path / "lembar")
+    cover = [["Daftar TPS"], ["No", "Isi"]]
+    rows = csv_rows(scenario.parent / "tps.csv")
+    workbook = write_workbook(scenario.parent / "tps.xlsx", {"Sampul": cover, "DPT": rows})
+    text = scenario.read_text(encoding="utf-8").replace('"tps.csv"', '"tps.xlsx#DPT"')
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "hasil"
+    result = run("plan", scenario, "--out", out)
+    assert result.code == 0, result.err
+    record = plan_of(out)["scenario"]["sources"]["tps"]
+    assert record == {"file": "tps.xlsx#DPT", "sha256": file_sha256(workbook)}
+    assert (out / "tps.xlsx").read_bytes() == workbook.read_bytes()
+    assert read_scenario_file(out / "scenario.toml").tps == out / "tps.xlsx#DPT"
+    assert validate_plan_files(out / "scenario.toml", out / "plan.json") == []

@@ -66,6 +66,8 @@ seed = {seed}
 # TPS: CSV, XLSX, GeoJSON atau GeoPackage, satu baris per TPS (one row per TPS):
 #   no_tps, kelurahan, kecamatan, lintang, bujur, dpt, kerawanan
 #   (kerawanan: kurang rawan, rawan, sangat rawan, khusus)
+#   XLSX: dibaca dari lembar yang judul kolomnya cocok; lembar tertentu: "data.xlsx#DPT"
+#   (XLSX: read from the sheet whose headers fit; a given sheet: "data.xlsx#DPT")
 tps = "{tps}"
 # Pos polisi (police posts): post_id, name, kind (polresta, polsek, pos), kecamatan,
 #   latitude, longitude, polri, tni, cars, motorbikes, approximate

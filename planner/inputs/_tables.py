@@ -1,30 +1,22 @@
-"""Read the tables people keep (CSV, XLSX, GeoJSON, GeoPackage) and check their cells."""
+"""Check the cells of the tables people keep, logging every problem with file, sheet, row and
+column."""
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
 
-from planner.errors import InputError, Problem, ProblemLog
+from planner.errors import Problem, ProblemLog
+from planner.inputs._reading import Column, RawTable, RowLabel, normalise_name, show
 from planner.inputs.rules import Rules
 
 T = TypeVar("T")
-RowLabel = Literal["baris", "fitur"]
 
-TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-GEO_SUFFIXES = (".geojson", ".json", ".gpkg")
-DELIMITERS = (",", ";", "\t")
 ROW_EN: Mapping[RowLabel, str] = {"baris": "row", "fitur": "feature"}
 
 
@@ -33,20 +25,13 @@ class InputTable:
     """A checked input table: EPSG:4326 points, the path as given and the warnings found.
 
     ``frame.attrs["row_label"]`` says whether ``source_row`` counts spreadsheet rows
-    (``"baris"``) or features (``"fitur"``).
+    (``"baris"``) or features (``"fitur"``), ``frame.attrs["sheet"]`` which workbook
+    sheet they are on (``None`` for other files).
     """
 
     frame: gpd.GeoDataFrame
     source: str
     warnings: tuple[Problem, ...]
-
-
-@dataclass(frozen=True)
-class Column:
-    """An output column and the normalised header names people use for it."""
-
-    name: str
-    aliases: tuple[str, ...]
 
 
 LATITUDE = Column("latitude", ("latitude", "lat", "lintang", "y"))
@@ -55,24 +40,6 @@ COORDINATES = Column("koordinat", ("koordinat", "coordinates", "titik_koordinat"
 KECAMATAN = Column("kecamatan", ("kecamatan", "kec", "district"))
 ADDRESS = Column("address", ("address", "alamat", "lokasi"))
 NOTES = Column("notes", ("notes", "catatan", "keterangan", "ket"))
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """Every cell of one input file as stripped text, indexed by the row number people see.
-
-    ``cells`` has one column per normalised header and ``headers`` maps each back to
-    the header as written. ``geometry`` holds the EPSG:4326 feature geometries of a
-    GeoJSON/GeoPackage file, or ``None`` when the file has no usable geometry.
-    ``problems`` are those found while reading, such as a cell under no header.
-    """
-
-    source: str
-    row_label: RowLabel
-    cells: pd.DataFrame
-    headers: Mapping[str, str]
-    geometry: gpd.GeoSeries | None = None
-    problems: tuple[Problem, ...] = ()
 
 
 class CellError(ValueError):
@@ -85,191 +52,9 @@ class CellError(ValueError):
         self.expected_en = expected_en
 
 
-def normalise_name(text: str) -> str:
-    """Lowercase ASCII with runs of other characters as ``_``: ``"No. TPS"`` -> ``no_tps``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^0-9a-z]+", "_", ascii_text.lower()).strip("_")
-
-
-def show(value: object) -> str:
-    """``repr`` of a value for a message, cut to about 40 characters."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
 def accepted_headers(*columns: Column) -> str:
     """The header names accepted for some columns, for a message."""
     return "; ".join(f"{c.name}: {', '.join(c.aliases)}" for c in columns)
-
-
-# --- reading -------------------------------------------------------------------------
-
-
-def read_table(path: str | Path) -> RawTable:
-    """Read a CSV/TXT, XLSX, GeoJSON or GeoPackage file into a :class:`RawTable`."""
-    source = str(path)
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise _fail(source, "missing_file", "berkas tidak ditemukan", "file not found")
-    if suffix in TEXT_SUFFIXES:
-        return _read_text(path, source)
-    if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, source)
-    if suffix in GEO_SUFFIXES:
-        return _read_geo(path, source)
-    raise _fail(
-        source,
-        "unknown_format",
-        f"jenis berkas {show(suffix)} tidak dikenal; "
-        "gunakan .csv, .txt, .xlsx, .geojson atau .gpkg",
-        f"unknown file type {show(suffix)}; use .csv, .txt, .xlsx, .geojson or .gpkg",
-    )
-
-
-def _fail(source: str, code: str, text_id: str, text_en: str, row: int | None = None) -> InputError:
-    return InputError([Problem(source, text_id, text_en, row=row, code=code)])
-
-
-def _unreadable(source: str, exc: Exception) -> InputError:
-    reason = str(exc)[:80]
-    return _fail(
-        source,
-        "unreadable",
-        f"berkas tidak dapat dibaca: {reason}",
-        f"cannot read the file: {reason}",
-    )
-
-
-def _decode(data: bytes, source: str) -> str:
-    """Text of a file: UTF-16 with a BOM, else UTF-8 (BOM or not), else Windows-1252."""
-    bom16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    for encoding in ("utf-16",) if bom16 else ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _fail(
-        source,
-        "unreadable",
-        "berkas teks bukan UTF-8 atau Windows-1252; simpan ulang sebagai CSV UTF-8",
-        "the text file is neither UTF-8 nor Windows-1252; save it again as CSV UTF-8",
-    )
-
-
-def _sniff(text: str) -> str:
-    """The delimiter among ``,`` ``;`` and tab that splits the first line into most cells."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
-
-
-def _read_text(path: Path, source: str) -> RawTable:
-    text = _decode(path.read_bytes(), source)
-    try:
-        delimiter = _sniff(text)
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise _unreadable(source, exc) from None
-    return _from_sheet(source, records)
-
-
-def _read_excel(path: Path, source: str) -> RawTable:
-    try:
-        sheet = pd.read_excel(
-            path, sheet_name=0, header=None, dtype=str, na_filter=False, engine="openpyxl"
-        )
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise _unreadable(source, exc) from None
-    return _from_sheet(source, [list(values) for values in sheet.itertuples(index=False)])
-
-
-def _read_geo(path: Path, source: str) -> RawTable:
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio/GDAL raise many types for damaged files
-        raise _unreadable(source, exc) from None
-    if len(frame) == 0:
-        raise _fail(source, "empty", "berkas tanpa fitur", "the file has no features")
-    rows = range(1, len(frame) + 1)
-    geometry = None
-    if isinstance(frame, gpd.GeoDataFrame):
-        points = frame.geometry
-        frame = pd.DataFrame(frame.drop(columns=points.name))
-        if (points.notna() & ~points.is_empty).any():
-            if points.crs is not None and points.crs.to_epsg() != 4326:
-                points = points.to_crs(4326)
-            geometry = points.set_axis(pd.Index(rows, name="row"))
-    features = frame.itertuples(index=False)
-    body = [(row, [_text(v) for v in values]) for row, values in zip(rows, features, strict=True)]
-    return _raw(source, "fitur", [str(c) for c in frame.columns], None, body, geometry)
-
-
-def _text(value: Any) -> str:
-    """A cell as stripped text; missing values become ``""``."""
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-        return ""
-    return str(value).strip()
-
-
-def _from_sheet(source: str, records: Sequence[Sequence[Any]]) -> RawTable:
-    """A table from spreadsheet rows: the first non-empty one is the header, empty ones skipped."""
-    filled = [(row, [_text(v) for v in values]) for row, values in enumerate(records, start=1)]
-    filled = [(row, values) for row, values in filled if any(values)]
-    if not filled:
-        raise _fail(source, "empty", "berkas kosong", "the file is empty")
-    (header_row, header), *body = filled
-    if not body:
-        raise _fail(
-            source,
-            "empty",
-            "berkas hanya berisi judul kolom, tanpa data",
-            "the file has a header row but no data rows",
-            row=header_row,
-        )
-    return _raw(source, "baris", header, header_row, body, None)
-
-
-def _raw(
-    source: str,
-    row_label: RowLabel,
-    header: Sequence[str],
-    header_row: int | None,
-    body: Sequence[tuple[int, list[str]]],
-    geometry: gpd.GeoSeries | None,
-) -> RawTable:
-    """Name the columns by normalised header and report cells no header covers."""
-    log = ProblemLog(source, row_label)
-    positions: dict[str, int] = {}
-    for position, written in enumerate(header):
-        name = normalise_name(written)
-        if name in positions:
-            log.add(
-                f"judul kolom {show(written)} muncul lagi; hanya kolom pertama yang dipakai",
-                f"header {show(written)} appears again; only the first such column is used",
-                row=header_row,
-                column=written,
-                severity="warning",
-                code="duplicate_column",
-            )
-        elif name:
-            positions[name] = position
-    titled = {position for position, written in enumerate(header) if normalise_name(written)}
-    columns: dict[str, list[str]] = {name: [] for name in positions}
-    for row, cells in body:
-        for name, position in positions.items():
-            columns[name].append(cells[position] if position < len(cells) else "")
-        stray = [v for position, v in enumerate(cells) if v and position not in titled]
-        if stray:
-            log.add(
-                f"nilai di luar kolom berjudul: {show(stray[0])}; "
-                "periksa pemisah kolom dan koma desimal",
-                f"value under no header: {show(stray[0])}; check the delimiter and decimal commas",
-                row=row,
-                code="extra_cells",
-            )
-    cells = pd.DataFrame(columns, index=pd.Index([row for row, _ in body], name="row"), dtype=str)
-    headers = {name: header[position] for name, position in positions.items()}
-    return RawTable(source, row_label, cells, headers, geometry, tuple(log.problems))
 
 
 # --- cell parsers: text -> value, or CellError ------------------------------------------
@@ -372,7 +157,7 @@ class Checker:
 
     def __init__(self, raw: RawTable) -> None:
         self.raw = raw
-        self.log = ProblemLog(raw.source, raw.row_label, list(raw.problems))
+        self.log = ProblemLog(raw.source, raw.row_label, list(raw.problems), raw.sheet)
         self.rows: list[int] = list(raw.cells.index)
 
     def find(self, column: Column) -> str | None:
@@ -428,8 +213,23 @@ class Checker:
         parse: Callable[[str], T],
         default: T | None = None,
     ) -> T | None:
-        """One cell parsed; a blank one gives ``default``, an error when that is ``None``."""
+        """One cell parsed; a blank one gives ``default``, an error when that is ``None``.
+
+        A formula Excel never calculated (no saved value) is an error either way.
+        """
         written = self.raw.headers[header]
+        formula = self.raw.formulas.get((row, header))
+        if formula is not None:
+            self.log.add(
+                f"sel berisi rumus {show(formula)} tanpa nilai tersimpan; buka berkas di Excel "
+                "dan simpan dulu agar nilainya ikut tersimpan",
+                f"cell holds the formula {show(formula)} with no saved value; open the file in "
+                "Excel and save it first so that its values are saved",
+                row=row,
+                column=written,
+                code="formula",
+            )
+            return None
         if not text:
             if default is None:
                 self.log.add(
@@ -576,17 +376,25 @@ class Checker:
             else:
                 first[value] = row
 
-    def table(self, columns: Mapping[str, Sequence[Any]]) -> InputTable:
+    def table(self, columns: Mapping[str, Sequence[Any]], points: bool = True) -> InputTable:
         """Raise :class:`InputError` with every problem if any is an error, else the table.
 
-        ``columns`` must include ``latitude`` and ``longitude``; ``source_row`` and
-        ``geometry`` are added.
+        ``source_row`` is added, and with ``points`` the ``geometry`` from ``columns``'
+        ``latitude`` and ``longitude``.
         """
         self.log.problems.sort(key=lambda p: p.row or 0)
         self.log.raise_if_errors()
         frame = pd.DataFrame(dict(columns))
         frame["source_row"] = self.rows
-        points = gpd.points_from_xy(frame["longitude"], frame["latitude"])
-        table = gpd.GeoDataFrame(frame, geometry=points, crs="EPSG:4326")
+        table = (
+            gpd.GeoDataFrame(
+                frame,
+                geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
+                crs="EPSG:4326",
+            )
+            if points
+            else gpd.GeoDataFrame(frame)
+        )
         table.attrs["row_label"] = self.raw.row_label
+        table.attrs["sheet"] = self.raw.sheet
         return InputTable(table, self.raw.source, tuple(self.log.warnings))

@@ -21,20 +21,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from planner.inputs._reading import Column, normalise_name, read_table, show
 from planner.inputs._tables import (
     ADDRESS,
+    COORDINATES,
     KECAMATAN,
+    LATITUDE,
+    LONGITUDE,
     NOTES,
     Checker,
-    Column,
     InputTable,
     choice,
-    normalise_name,
     parse_boolean,
     parse_count,
     parse_place,
-    read_table,
-    show,
 )
 from planner.inputs.rules import Rules, load_rules
 
@@ -49,6 +49,23 @@ CARS = Column("cars", ("cars", "mobil", "r4"))
 MOTORBIKES = Column("motorbikes", ("motorbikes", "motor", "sepeda_motor", "r2"))
 APPROXIMATE = Column("approximate", ("approximate", "perkiraan", "approx"))
 KINDS = ("polresta", "polsek", "pos")
+COLUMNS = (
+    POST_ID,
+    NAME,
+    KIND,
+    KECAMATAN,
+    LATITUDE,
+    LONGITUDE,
+    COORDINATES,
+    POLRI,
+    TNI,
+    CARS,
+    MOTORBIKES,
+    APPROXIMATE,
+    ADDRESS,
+    NOTES,
+)
+"""The columns a posts table may have, which find its header row and sheet."""
 
 parse_kind = choice({kind: kind for kind in KINDS})
 
@@ -56,7 +73,7 @@ parse_kind = choice({kind: kind for kind in KINDS})
 def load_posts(path: str | Path, rules: Rules | None = None) -> InputTable:
     """Read and check a posts table; raise :class:`InputError` listing every error found."""
     rules = load_rules() if rules is None else rules
-    check = Checker(read_table(path))
+    check = Checker(read_table(path, COLUMNS))
     ids_given = check.find(POST_ID) is not None
     names = check.values(NAME, str)
     ids = (

@@ -21,18 +21,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
-
-from planner.inputs._tables import (
-    CellError,
-    Checker,
-    Column,
-    InputTable,
-    normalise_name,
-    read_table,
-    show,
-)
+from planner.inputs._reading import Column, normalise_name, read_table, show
+from planner.inputs._tables import CellError, Checker, InputTable
 from planner.inputs.rules import Rules, load_rules
 
 NRP = Column("nrp", ("nrp", "nomor_nrp", "no_nrp"))
@@ -40,6 +30,8 @@ NAME = Column("name", ("name", "nama", "nama_lengkap"))
 RANK = Column("rank", ("rank", "pangkat"))
 UNIT = Column("unit", ("unit", "satuan", "kesatuan", "post_id"))
 PHONE = Column("phone", ("phone", "telepon", "hp", "no_hp", "no_telp", "telp", "nomor_hp"))
+COLUMNS = (NRP, NAME, RANK, UNIT, PHONE)
+"""The columns a roster may have, which find its header row and sheet."""
 
 RANKS: tuple[str, ...] = (
     "BHARADA",
@@ -186,7 +178,7 @@ def load_roster(
     A phone number that does not read as one is a warning and left blank.
     """
     rules = load_rules() if rules is None else rules
-    check = Checker(read_table(path))
+    check = Checker(read_table(path, COLUMNS))
     nrps = check.values(NRP, parse_nrp)
     check.unique(nrps, NRP)
     names = check.values(NAME, lambda text: " ".join(text.split()))
@@ -194,9 +186,7 @@ def load_roster(
     units = check.values(UNIT, _unit_parser(post_ids))
     phones = _phones(check)
     seniors = senior_codes(rules)
-    check.log.problems.sort(key=lambda p: p.row or 0)
-    check.log.raise_if_errors()
-    frame = pd.DataFrame(
+    return check.table(
         {
             "nrp": nrps,
             "name": names,
@@ -204,12 +194,9 @@ def load_roster(
             "unit": units,
             "phone": phones,
             "senior": [r in seniors for r in ranks],
-            "source_row": check.rows,
-        }
+        },
+        points=False,
     )
-    table = gpd.GeoDataFrame(frame)
-    table.attrs["row_label"] = check.raw.row_label
-    return InputTable(table, check.raw.source, tuple(check.log.warnings))
 
 
 def _phones(check: Checker) -> list[str]:

@@ -16,18 +16,19 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import Problem
+from planner.inputs._reading import Column, normalise_name, read_table
 from planner.inputs._tables import (
     ADDRESS,
+    COORDINATES,
     KECAMATAN,
+    LATITUDE,
+    LONGITUDE,
     NOTES,
     Checker,
-    Column,
     InputTable,
     choice,
-    normalise_name,
     parse_boolean,
     parse_place,
-    read_table,
 )
 from planner.inputs.rules import Rules, load_rules
 
@@ -35,6 +36,19 @@ KIND = Column("kind", ("kind", "jenis", "tipe", "type"))
 NAME = Column("name", ("name", "nama", "nama_lokasi"))
 KELURAHAN = Column("kelurahan", ("kelurahan", "kel", "desa"))
 APPROXIMATE = Column("approximate", ("approximate", "perkiraan", "approx"))
+COLUMNS = (
+    KIND,
+    NAME,
+    KECAMATAN,
+    KELURAHAN,
+    LATITUDE,
+    LONGITUDE,
+    COORDINATES,
+    APPROXIMATE,
+    ADDRESS,
+    NOTES,
+)
+"""The columns a sites table may have, which find its header row and sheet."""
 
 parse_kind = choice(
     {"gudang": "warehouse", "gudang_kpu": "warehouse", "warehouse": "warehouse"}
@@ -83,7 +97,7 @@ def load_sites(path: str | Path, rules: Rules | None = None) -> InputTable:
     PPS per kelurahan at most.
     """
     rules = load_rules() if rules is None else rules
-    check = Checker(read_table(path))
+    check = Checker(read_table(path, COLUMNS))
     kinds = check.values(KIND, parse_kind)
     kecamatan = check.values(KECAMATAN, parse_place, "")
     kelurahan = check.values(KELURAHAN, parse_place, "")
@@ -141,6 +155,7 @@ def unused_sites(table: InputTable, tps: pd.DataFrame) -> list[Problem]:
             row=int(row.source_row),
             severity="warning",
             code="unused_site",
+            sheet=table.frame.attrs.get("sheet"),
         )
         for row in table.frame.itertuples()
         if row.site_id not in used

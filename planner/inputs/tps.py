@@ -24,19 +24,21 @@ import re
 from pathlib import Path
 
 from planner.errors import Severity
+from planner.inputs._reading import Column, read_table
 from planner.inputs._tables import (
     ADDRESS,
+    COORDINATES,
     KECAMATAN,
+    LATITUDE,
+    LONGITUDE,
     NOTES,
     CellError,
     Checker,
-    Column,
     InputTable,
     accepted_headers,
     choice,
     parse_count,
     parse_place,
-    read_table,
 )
 from planner.inputs.rules import RiskCategory, Rules, load_rules
 
@@ -63,6 +65,21 @@ RISK = Column(
     ),
 )
 NAME = Column("name", ("name", "nama", "nama_tps"))
+COLUMNS = (
+    TPS_ID,
+    NUMBER,
+    KELURAHAN,
+    KECAMATAN,
+    LATITUDE,
+    LONGITUDE,
+    COORDINATES,
+    VOTERS,
+    RISK,
+    NAME,
+    ADDRESS,
+    NOTES,
+)
+"""The columns a TPS table may have, which find its header row and sheet."""
 
 _TPS_PREFIX = re.compile(r"^(?:tps)?\s*(?:(?:nomor|no)\.?)?\s*", re.IGNORECASE)
 
@@ -93,7 +110,7 @@ def parse_tps_number(text: str) -> int:
 def load_tps(path: str | Path, rules: Rules | None = None) -> InputTable:
     """Read and check a TPS table; raise :class:`InputError` listing every error found."""
     rules = load_rules() if rules is None else rules
-    check = Checker(read_table(path))
+    check = Checker(read_table(path, COLUMNS))
     ids_given = check.find(TPS_ID) is not None
     numbers = check.values(NUMBER, parse_tps_number, 0 if ids_given else None, instead=TPS_ID)
     kelurahan = check.values(KELURAHAN, parse_place)

@@ -18,6 +18,7 @@ import shapely
 from planner.errors import InputError, Problem
 from planner.inputs.rules import PATROL_SHIFTS
 from planner.inputs.scenario import Scenario
+from planner.inputs.workbook import table_file
 from planner.outputs.logistics_layers import logistics_layers
 from planner.outputs.map_text import text
 from planner.plan import schema
@@ -31,7 +32,7 @@ def public_plan(plan: schema.Plan) -> schema.Plan:
 
 def refuse_inputs(outputs: Iterable[str | Path], scenario: Scenario) -> None:
     """Raise :class:`InputError` when an output path is one of the scenario's input files."""
-    inputs = {Path(p).resolve(): p for p in scenario.sources.values()}
+    inputs = {table_file(p).resolve(): p for p in scenario.sources.values()}
     problems = [
         Problem(
             str(path),

@@ -17,6 +17,7 @@ from typing import Any
 from planner import __version__
 from planner.inputs.rules import Rules
 from planner.inputs.scenario import Scenario
+from planner.inputs.workbook import table_file
 from planner.plan import schema
 from planner.plan.files import file_sha256
 from planner.plan.logistics import logistics_section
@@ -54,7 +55,7 @@ def roster_sections(result: RosterResult) -> dict[str, Any]:
 def sources_section(sources: Mapping[str, str]) -> dict[str, schema.SourceFile]:
     """Each input file by name and content hash: the same wherever the files are."""
     return {
-        kind: schema.SourceFile(file=Path(path).name, sha256=file_sha256(path))
+        kind: schema.SourceFile(file=Path(path).name, sha256=file_sha256(table_file(path)))
         for kind, path in sources.items()
     }
 

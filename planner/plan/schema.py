@@ -42,7 +42,10 @@ def optional(text: str) -> Any:
 class SourceFile:
     """An input file by name and content hash."""
 
-    file: str = doc("file name (no folder: the plan is the same wherever the files are)")
+    file: str = doc(
+        "file name (no folder: the plan is the same wherever the files are), with `#SHEET` "
+        "when the scenario names its workbook sheet"
+    )
     sha256: str = doc("SHA-256 of the file's bytes")
 
 

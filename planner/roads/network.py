@@ -22,6 +22,7 @@ import numpy as np
 import osmnx as ox
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 
 from planner import settings
 from planner.errors import NetworkSourceError, Problem
@@ -32,6 +33,19 @@ CENTRELINE_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
 OSM_XML_SUFFIXES = {".osm", ".xml"}
 CACHE_NOTE = " (cache)"
 """After the file of a network read from the download cache, in ``NetworkReport.source``."""
+LINE_TYPES = ("LineString", "MultiLineString")
+EXPECTED_LINES = (
+    "garis sumbu jalan (LineString atau MultiLineString), mis. jalan RBI 1:25.000",
+    "road centre lines (LineString or MultiLineString), e.g. the RBI 1:25,000 roads",
+)
+EXPECTED_GRAPHML = (
+    "GraphML jaringan jalan dari osmnx (osmnx.save_graphml): graf berarah, simpul ber-x/y",
+    "an osmnx road-network GraphML (osmnx.save_graphml): a directed graph, nodes with x/y",
+)
+EXPECTED_OSM_XML = (
+    "OSM XML (<osm> dengan node dan way jalan, mis. ekspor JOSM atau Overpass)",
+    "OSM XML (<osm> with road nodes and ways, e.g. a JOSM or Overpass export)",
+)
 
 
 @dataclass(frozen=True)
@@ -80,10 +94,8 @@ def load_network(source: str | Path, rules: Rules) -> tuple[nx.MultiDiGraph, Net
             [Problem(str(path), "berkas jaringan jalan tidak ditemukan", "network file not found")]
         )
     suffix = path.suffix.lower()
-    if suffix == ".graphml":
-        graph = ox.load_graphml(path)
-    elif suffix in OSM_XML_SUFFIXES:
-        graph = ox.graph_from_xml(path, retain_all=True)
+    if suffix == ".graphml" or suffix in OSM_XML_SUFFIXES:
+        graph = _read_graph(path)
     elif suffix in CENTRELINE_SUFFIXES:
         lines = _read_centrelines(path)
         graph = graph_from_centrelines(lines, rules)
@@ -124,7 +136,7 @@ def download_network(
         key, query = f"place-{place}", place
     cached = cached_network_path(key)
     if cached.exists():
-        return prepare_network(ox.load_graphml(cached), rules, f"{cached}{CACHE_NOTE}")
+        return prepare_network(_read_graph(cached), rules, f"{cached}{CACHE_NOTE}")
     ox.settings.use_cache = True
     ox.settings.cache_folder = str(settings.cache_dir() / "osmnx-http")
     if isinstance(query, str):
@@ -151,16 +163,76 @@ def cached_network_path(key: str) -> Path:
     return settings.cache_dir() / "networks" / f"{slug}-{digest}.graphml"
 
 
+def _not_a_network(
+    path: Path, found: tuple[str, str], expected: tuple[str, str]
+) -> NetworkSourceError:
+    """The error for a network file that holds no road network: what it holds, what was
+    expected (each in Bahasa Indonesia and English)."""
+    return NetworkSourceError(
+        [
+            Problem(
+                str(path),
+                f"bukan jaringan jalan: {found[0]}; yang diharapkan: {expected[0]}",
+                f"not a road network: {found[1]}; expected {expected[1]}",
+                code="not_a_network",
+            )
+        ]
+    )
+
+
+def _unreadable(exc: Exception) -> tuple[str, str]:
+    """What a file holds when the reader failed: the reason, cut to 80 characters."""
+    reason = str(exc)[:80]
+    return f"tidak dapat dibaca ({reason})", f"cannot be read ({reason})"
+
+
+def _read_graph(path: Path) -> nx.MultiDiGraph:
+    """An osmnx GraphML or OSM XML road graph; a file that is none is a NetworkSourceError."""
+    graphml = path.suffix.lower() == ".graphml"
+    expected = EXPECTED_GRAPHML if graphml else EXPECTED_OSM_XML
+    try:
+        graph = ox.load_graphml(path) if graphml else ox.graph_from_xml(path, retain_all=True)
+    except Exception as exc:  # ElementTree, networkx and osmnx raise many types for bad files
+        raise _not_a_network(path, _unreadable(exc), expected) from None
+    found = _not_a_road_graph(graph)
+    if found is not None:
+        raise _not_a_network(path, found, expected)
+    return graph
+
+
+def _not_a_road_graph(graph: nx.MultiDiGraph) -> tuple[str, str] | None:
+    """What keeps a loaded graph from being a road network, or ``None``."""
+    if not graph.is_directed():
+        return "graf tidak berarah", "an undirected graph"
+    without = sum(
+        not all(isinstance(data.get(key), float) for key in ("x", "y"))
+        for _, data in graph.nodes(data=True)
+    )
+    if without:
+        return (
+            f"{without} dari {graph.number_of_nodes()} simpul tanpa koordinat x/y",
+            f"{without} of {graph.number_of_nodes()} nodes without x/y coordinates",
+        )
+    try:
+        CRS(graph.graph.get("crs") or WGS84)
+    except CRSError:
+        crs = repr(graph.graph["crs"])[:40]
+        return f"sistem koordinat {crs} tidak dikenal", f"unknown coordinate system {crs}"
+    return None
+
+
 def _read_centrelines(path: Path) -> gpd.GeoDataFrame:
     try:
         lines = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise NetworkSourceError(
-            [Problem(str(path), f"tidak bisa dibaca: {exc}", f"cannot be read: {exc}")]
-        ) from None
-    if lines.empty or lines.geometry.isna().all():
-        raise NetworkSourceError(
-            [Problem(str(path), "tidak berisi garis jalan", "holds no road lines")]
+        raise _not_a_network(path, _unreadable(exc), EXPECTED_LINES) from None
+    kinds = lines.geometry.dropna().geom_type.value_counts()
+    if not kinds.index.isin(LINE_TYPES).any():
+        found = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
+        raise _not_a_network(
+            path,
+            (f"berisi {found or '0 fitur'}", f"holds {found or '0 features'}"),
+            EXPECTED_LINES,
         )
     if lines.crs is not None and not CRS(lines.crs).equals(CRS(WGS84)):
         lines = lines.to_crs(WGS84)
@@ -185,6 +257,8 @@ def graph_from_centrelines(
     part_class = classes[keep][part_index]
     is_line = shapely.get_type_id(parts) == 1
     parts, part_class = parts[is_line], part_class[is_line]
+    if len(parts) == 0:
+        return nx.MultiDiGraph(crs=WGS84)
 
     coords, line_of = shapely.get_coordinates(parts, return_index=True)
     keys = np.round(coords / rules.node_precision_deg).astype(np.int64)
@@ -300,9 +374,7 @@ def prepare_network(
     nodes_before = graph.number_of_nodes()
     components = list(nx.strongly_connected_components(graph))
     if not components:
-        raise NetworkSourceError(
-            [Problem(source, "jaringan jalan kosong", "the road network is empty")]
-        )
+        raise _empty_network(source, excluded)
     largest = max(components, key=len)
     graph = graph.subgraph(largest).copy()
     _add_geometry_and_length(graph)
@@ -320,6 +392,16 @@ def prepare_network(
         excluded_edges=dict(excluded),
     )
     return graph, report
+
+
+def _empty_network(source: str, excluded: Counter[str]) -> NetworkSourceError:
+    """The error for a network with no roads left, naming the classes left out."""
+    text_id, text_en = "jaringan jalan kosong", "the road network is empty"
+    if excluded:
+        left_out = ", ".join(f"{k} ({v})" for k, v in sorted(excluded.items()))
+        text_id += f" setelah kelas jalan yang tidak dipakai dibuang: {left_out}"
+        text_en += f" once the road classes not used are left out: {left_out}"
+    return NetworkSourceError([Problem(source, text_id, text_en, code="empty_network")])
 
 
 def _add_geometry_and_length(graph: nx.MultiDiGraph) -> None:

@@ -9,6 +9,7 @@ import networkx as nx
 
 from planner.errors import InputError, Problem, ProblemLog
 from planner.inputs.scenario import Scenario
+from planner.inputs.workbook import table_file
 from planner.roads.network import NetworkReport
 from planner.roads.routing import RoadRouter
 from planner.roads.snap import EdgeIndex, SnappedPoints, snap_frame
@@ -52,7 +53,11 @@ def far_from_road(
     frame: gpd.GeoDataFrame, points: SnappedPoints, source: str, limit: float
 ) -> list[Problem]:
     """Problems for points farther from the network than ``limit`` metres."""
-    log = ProblemLog(source, row_label=str(frame.attrs.get("row_label", "baris")))  # type: ignore[arg-type]
+    log = ProblemLog(
+        str(table_file(source)),
+        row_label=str(frame.attrs.get("row_label", "baris")),  # type: ignore[arg-type]
+        sheet=frame.attrs.get("sheet"),
+    )
     for row, distance, point_id in zip(
         frame["source_row"], points.distance_m, points.ids, strict=True
     ):
