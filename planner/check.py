@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 
-from planner.errors import InputError, Problem
-from planner.inputs.posts import load_posts
-from planner.inputs.roster import load_roster
-from planner.inputs.rules import Rules, load_rules
-from planner.inputs.scenario import read_scenario_file
-from planner.inputs.sites import load_sites, unused_sites
-from planner.inputs.tps import load_tps
+from planner.errors import Problem
+from planner.inputs.areas import AreaNames, Surroundings
+from planner.inputs.rules import load_rules
+from planner.inputs.scenario import ScenarioFile, load_tables, read_scenario_file
 from planner.progress import SILENT, Progress
-from planner.roads.placement import far_from_road
-from planner.roads.snap import EdgeIndex, snap_frame
-from planner.roads.sources import base_data_dir, resolve_network
-
-ID_COLUMNS = {"tps": "tps_id", "posts": "post_id", "sites": "site_id"}
+from planner.roads.placement import RoadDistances
+from planner.roads.snap import EdgeIndex
+from planner.roads.sources import base_data_dir, boundary_folder, load_boundaries, resolve_network
 
 
 @dataclass
@@ -47,92 +40,68 @@ def check_inputs(
     roster_file: str | Path | None = None,
     sites_file: str | Path | None = None,
 ) -> CheckReport:
-    """Validate TPS (and posts, roster, logistics sites) against the rules and, when one is
-    available, the network.
+    """Validate TPS (and posts, roster, logistics sites) against the rules and, when they are
+    available, the area's boundaries and road network.
 
-    Raises :class:`InputError` listing every problem of every file.
+    ``tps_file`` may be a scenario TOML instead: its ``[inputs]`` name the tables, as a
+    ``scenario_file`` does for those not given. Raises :class:`InputError` listing every
+    problem of every file.
     """
+    tps: str | Path | None = tps_file
+    if scenario_file is None and Path(tps_file).suffix.lower() == ".toml":
+        scenario_file, tps = tps_file, None
     scenario = read_scenario_file(scenario_file) if scenario_file else None
     rules = scenario.rules if scenario else load_rules()
+    given = {"tps": tps, "posts": posts_file, "roster": roster_file, "sites": sites_file}
+    files = {kind: path for kind, path in _from_scenario(given, scenario).items() if path}
     if scenario is not None:
         network, data_dir = scenario.network_source(network, data_dir)
-
-    problems: list[Problem] = []
-    tables: dict[str, gpd.GeoDataFrame] = {}
     report = CheckReport()
-    sites_file = sites_file or (scenario.sites if scenario else None)
-    files = {"tps": (tps_file, load_tps)}
-    if posts_file:
-        files["posts"] = (posts_file, load_posts)
-    if sites_file:
-        files["sites"] = (sites_file, load_sites)
-    for kind, (path, loader) in files.items():
-        try:
-            table = loader(path, rules)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        tables[kind] = table.frame
-        report.warnings.extend(table.warnings)
-        if kind == "sites" and "tps" in tables:
-            report.warnings.extend(unused_sites(table, tables["tps"]))
-    roster_file = roster_file or (scenario.roster if scenario else None)
-    roster_lines: list[str] = []
-    if roster_file:
-        posts = tables.get("posts")
-        units = None if posts is None else dict(zip(posts["post_id"], posts["name"], strict=True))
-        try:
-            roster = load_roster(roster_file, rules, post_ids=units)
-            report.warnings.extend(roster.warnings)
-            roster_lines.append(_roster_line(roster_file, roster.frame))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError([*problems, *report.warnings])
-
-    report.summary.extend(_tps_lines(tps_file, tables["tps"]))
-    if "posts" in tables:
-        report.summary.extend(_posts_lines(posts_file, tables["posts"]))
-    report.summary.extend(roster_lines)
-    if "sites" in tables:
-        report.summary.append(_sites_line(sites_file, tables["sites"]))
-
-    if network is None and base_data_dir(data_dir) is None:
-        report.summary.append(
-            "Jarak ke jalan tidak diperiksa: beri --network atau --data-dir "
-            "(distance to roads not checked)"
-        )
-        return report
-    with progress.stage("Memuat jaringan jalan (loading the road network)"):
-        graph, _ = resolve_network(rules, network=network, data_dir=data_dir, allow_download=False)
-    sources = {kind: str(files[kind][0]) for kind in tables}
-    report.summary.append(_road_distance_line(graph, tables, sources, rules))
+    near_road = None
+    if network is not None or base_data_dir(data_dir) is not None:
+        with progress.stage("Memuat jaringan jalan (loading the road network)"):
+            graph, _ = resolve_network(
+                rules, network=network, data_dir=data_dir, allow_download=False
+            )
+        near_road = RoadDistances(EdgeIndex(graph), rules.snap_max_distance_m)
+    boundaries = load_boundaries(boundary_folder(network, data_dir))
+    names = AreaNames.from_frames(boundaries.kelurahan, boundaries.kecamatan)
+    tables, report.warnings = load_tables(files, rules, Surroundings(names, near_road))
+    frames = {kind: table.frame for kind, table in tables.items()}
+    report.summary.extend(_tps_lines(files["tps"], frames["tps"]))
+    if "posts" in frames:
+        report.summary.extend(_posts_lines(files["posts"], frames["posts"]))
+    if "roster" in frames:
+        report.summary.append(_roster_line(files["roster"], frames["roster"]))
+    if "sites" in frames:
+        report.summary.append(_sites_line(files["sites"], frames["sites"]))
+    report.summary.append(_road_distance_line(near_road))
     return report
 
 
-def _road_distance_line(
-    graph: nx.MultiDiGraph,
-    tables: Mapping[str, gpd.GeoDataFrame],
-    sources: Mapping[str, str],
-    rules: Rules,
-) -> str:
-    """How far the tables' points lie from the nearest road, in one line.
+def _from_scenario(
+    given: dict[str, str | Path | None], scenario: ScenarioFile | None
+) -> dict[str, str | Path | None]:
+    """The tables given, else those the scenario's ``[inputs]`` name (the TPS table at least:
+    :class:`InputError` when it names none)."""
+    if scenario is None:
+        return given
+    if given["tps"] is None:
+        scenario.tables()  # raises naming what its [inputs] lack
+    return {kind: path or getattr(scenario, kind) for kind, path in given.items()}
 
-    Raises :class:`InputError` listing every point beyond ``snap_max_distance_m``.
-    """
-    index = EdgeIndex(graph)
-    problems: list[Problem] = []
-    distances = []
-    for kind, frame in tables.items():
-        points = snap_frame(index, frame, ID_COLUMNS[kind])
-        problems.extend(far_from_road(frame, points, sources[kind], rules.snap_max_distance_m))
-        distances.append(points.distance_m)
-    if problems:
-        raise InputError(problems)
-    snap = np.concatenate(distances)
+
+def _road_distance_line(near_road: RoadDistances | None) -> str:
+    """How far the tables' points lie from the nearest road, in one line."""
+    if near_road is None:
+        return (
+            "Jarak ke jalan tidak diperiksa: beri --network atau --data-dir "
+            "(distance to roads not checked)"
+        )
+    snap = np.concatenate(near_road.measured)
     return (
         f"Jarak ke jalan terdekat: median {np.median(snap):.0f} m, terjauh {snap.max():.0f} m "
-        f"(batas {rules.snap_max_distance_m:.0f} m)"
+        f"(batas {near_road.limit_m:.0f} m)"
     )
 
 

@@ -95,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     _output_arguments(demo)
 
     check = commands.add_parser("check", help="periksa berkas masukan (validate input files)")
-    check.add_argument("tps_file", type=Path, metavar="TPS_FILE")
+    check.add_argument(
+        "tps_file",
+        type=Path,
+        metavar="TPS_FILE|SCENARIO.toml",
+        help="berkas TPS, atau skenario yang [inputs]-nya menyebut semua berkas",
+    )
     check.add_argument("--posts", type=Path, help="berkas pos (posts file)")
     check.add_argument("--scenario", type=Path, help="berkas skenario TOML")
     check.add_argument("--roster", type=Path, help="daftar personel bernama (named roster)")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,3 +100,19 @@ class ProblemLog:
     def warnings(self) -> list[Problem]:
         """The problems that are warnings only."""
         return [p for p in self.problems if p.severity == "warning"]
+
+
+def did_you_mean(
+    word: str, known: Iterable[str], listed: bool = True, key: Callable[[str], str] = str
+) -> tuple[str, str]:
+    """``; maksud Anda 'x'?`` and ``; did you mean 'x'?`` for the known name closest to ``word``
+    (compared by ``key``); without one, the known names listed (or nothing)."""
+    by_key = {key(name): name for name in known}
+    close = difflib.get_close_matches(key(word), list(by_key), n=1)
+    if close:
+        name = by_key[close[0]]
+        return f"; maksud Anda '{name}'?", f"; did you mean '{name}'?"
+    if listed and by_key:
+        names = ", ".join(sorted(by_key.values()))
+        return f"; yang dikenal: {names}", f"; known: {names}"
+    return "", ""

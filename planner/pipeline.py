@@ -31,6 +31,7 @@ import tomli_w
 from planner import __version__
 from planner._atomic import atomic_path, staged_folder, write_json
 from planner.errors import InputError, Problem
+from planner.inputs.areas import AreaNames, Surroundings
 from planner.inputs.rules import Rules
 from planner.inputs.scenario import Scenario, ScenarioFile, read_scenario_file
 from planner.inputs.workbook import SHEET_MARK, split_sheet, table_file
@@ -42,10 +43,12 @@ from planner.plan.files import write_plan
 from planner.plan.shapes import to_json
 from planner.progress import SILENT, Progress
 from planner.roads.network import CACHE_NOTE, NetworkReport
-from planner.roads.placement import RoadContext, place_on_network
+from planner.roads.placement import RoadContext, RoadDistances, place_on_network
+from planner.roads.snap import EdgeIndex
 from planner.roads.sources import (
     Boundaries,
     base_data_dir,
+    boundary_folder,
     download_boundaries,
     load_boundaries,
     resolve_network,
@@ -344,8 +347,9 @@ def run_scenario(
     else:
         graph, report, boundaries = loaded
     with progress.stage("Memeriksa TPS, pos dan personel (validating the inputs)"):
-        scenario = spec.load()
-        roads = place_on_network(scenario, graph, report)
+        near_road = RoadDistances(EdgeIndex(graph), rules.snap_max_distance_m)
+        scenario = spec.load(surroundings(boundaries, near_road))
+        roads = place_on_network(scenario, graph, report, near_road.index)
     for warning in scenario.warnings:
         progress.info(str(warning))
     progress.info(
@@ -378,12 +382,22 @@ def run_scenario(
     return result
 
 
+def surroundings(boundaries: Boundaries | None, near_road: RoadDistances) -> Surroundings:
+    """What the tables are checked against: the boundaries' names (when any) and the roads."""
+    names = (
+        None
+        if boundaries is None
+        else AreaNames.from_frames(boundaries.kelurahan, boundaries.kecamatan)
+    )
+    return Surroundings(names, near_road)
+
+
 def find_boundaries(
     rules: Rules, network: str | Path | None, data_dir: str | Path | None, progress: Progress
 ) -> Boundaries | None:
     """Kelurahan and kecamatan polygons beside the network data, else from OSM when it came
     from there; ``None`` (maps without boundaries) when neither works."""
-    folder = base_data_dir(data_dir) or (Path(network).parent if network else None)
+    folder = boundary_folder(network, data_dir)
     boundaries = load_boundaries(folder)
     if boundaries.kelurahan is not None or folder is not None:
         return boundaries

@@ -66,6 +66,7 @@ POST_OFFSET = 6
 SITE_OFFSET = 3
 RANK_FORMS = ("={}", "@{}", "+{}", "-{}", "{{{{ {} }}}}", "{{% {} %}}", "{}'\">")
 """Ranks as written around a valid rank: the reader keeps only the rank code."""
+ROADS_FILE = "roads_rbi25k.geojson"
 LIMITS = ("--time-limit", "1", "--patrol-solutions", "100")
 """Small search limits: the plan takes about 10 s."""
 
@@ -127,6 +128,16 @@ def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
+def roads_only(data_dir: Path, folder: Path) -> Path:
+    """``folder / "jalan"``: a data folder with the roads of ``data_dir`` and no boundaries."""
+    roads = folder / "jalan"
+    roads.mkdir(exist_ok=True)
+    link = roads / ROADS_FILE
+    if not link.exists():
+        link.symlink_to((data_dir / ROADS_FILE).resolve())
+    return roads
+
+
 @dataclass(frozen=True)
 class PayloadInputs:
     """The starter files with payloads: their folder, the scenario and the payloads."""
@@ -151,9 +162,10 @@ def write_payload_inputs(folder: Path, data_dir: Path) -> PayloadInputs:
     kelurahan but two; posts in ``name``, ``address`` and ``notes``; the roster in its
     names, ranks written around a valid rank and a third of the phones; a new
     ``lokasi.csv`` (warehouse, PPK, a PPS per kelurahan) in its names, addresses and
-    notes; the scenario in its name. The files stay valid.
+    notes; the scenario in its name. The files stay valid: the scenario's data folder has
+    ``data_dir``'s roads but no boundaries, against which the payload kelurahan would be errors.
     """
-    init = tps_planner("init", folder, "--data-dir", data_dir)
+    init = tps_planner("init", folder, "--data-dir", roads_only(data_dir, folder.parent))
     assert init.returncode == 0, init.stderr
     texts = payloads(folder / MARKER_NAME)
 
@@ -370,8 +382,9 @@ def test_payload_inputs_carry_every_payload(payload_inputs: PayloadInputs) -> No
     assert scenario["scenario"]["name"] == payload_inputs.texts[3]
 
 
-def test_check_accepts_the_payload_inputs(payload_inputs: PayloadInputs, malang_dir: Path) -> None:
-    """``tps-planner check`` takes every payload file (the ``{#3`` note too), exit 0."""
+def test_check_accepts_the_payload_inputs(payload_inputs: PayloadInputs) -> None:
+    """``tps-planner check`` takes every payload file (the ``{#3`` note too), exit 0; the
+    scenario's data folder gives the roads."""
     folder = payload_inputs.folder
     assert any(r["catatan"] == "akses lewat gang {#3" for r in payload_inputs.rows("tps.csv"))
     result = tps_planner(
@@ -385,8 +398,6 @@ def test_check_accepts_the_payload_inputs(payload_inputs: PayloadInputs, malang_
         folder / "lokasi.csv",
         "--scenario",
         payload_inputs.scenario,
-        "--data-dir",
-        malang_dir,
     )
     assert result.returncode == 0, result.stderr
     assert "TPS: 40" in result.stdout and "Lokasi logistik: 13" in result.stdout

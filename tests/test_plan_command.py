@@ -543,3 +543,90 @@ def test_a_tps_sheet_named_in_the_scenario_is_planned_copied_and_recorded(
     assert (out / "tps.xlsx").read_bytes() == workbook.read_bytes()
     assert read_scenario_file(out / "scenario.toml").tps == out / "tps.xlsx#DPT"
     assert validate_plan_files(out / "scenario.toml", out / "plan.json") == []
+
+
+# --- mistakes in the inputs: named by check and plan alike, nothing planned (issue 19) ---------
+
+
+def edit_rows(path: Path, edits: dict[tuple[int, str], str]) -> None:
+    """Set cells of a CSV, each by (spreadsheet row, header)."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    for (row, header), value in edits.items():
+        rows[row - 1][rows[0].index(header)] = value
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+
+
+def check_and_plan(scenario: Path, out: Path) -> tuple[Run, Run]:
+    """``check SCENARIO`` and ``plan SCENARIO --out OUT``, both refusing: nothing written."""
+    checked = run("check", scenario)
+    planned = run("plan", scenario, "--out", out)
+    for result in (checked, planned):
+        assert result.code == 2 and "Traceback" not in result.err, result.err
+    assert not out.exists() and leftovers(out.parent) == []
+    return checked, planned
+
+
+def test_a_misspelt_kecamatan_or_kelurahan_stops_check_and_plan(
+    starter: Path, tmp_path: Path
+) -> None:
+    scenario = copy_scenario(starter, tmp_path / "salah")
+    tps = scenario.parent / "tps.csv"
+    edit_rows(
+        tps,
+        {
+            (4, "kecamatan"): "Klojenn",
+            (5, "kecamatan"): "KLOJEN ",  # case and spaces: accepted
+            (6, "kelurahan"): "Bareng",
+            (6, "kecamatan"): "Sukun",
+        },
+    )
+    for result in check_and_plan(scenario, tmp_path / "hasil"):
+        assert f"{tps}, baris 4, kolom 'kecamatan': kecamatan 'Klojenn'" in result.err
+        assert "maksud Anda 'Klojen'? (kecamatan 'Klojenn' is not in the boundaries; " in result.err
+        assert f"{tps}, baris 6, kolom 'kelurahan'" in result.err
+        assert "(kelurahan 'Bareng' is in kecamatan Klojen, not Sukun)" in result.err
+        assert "2 galat" in result.err
+
+
+def test_unknown_scenario_keys_and_impossible_hours_stop_check_and_plan(
+    starter: Path, tmp_path: Path
+) -> None:
+    scenario = copy_scenario(starter, tmp_path / "salah")
+    text = scenario.read_text(encoding="utf-8")
+    text = text.replace("max_travel_min = 5.0", "max_travel_minutes = 3.0")
+    text = text.replace('voting_start = "07:00"', 'voting_start = "14:00"')
+    scenario.write_text(text + "\n[asignment]\nmax_travel_min = 3.0\n", encoding="utf-8")
+    lines = scenario.read_text(encoding="utf-8").splitlines()
+    travel, section = lines.index("max_travel_minutes = 3.0") + 1, lines.index("[asignment]") + 1
+    for result in check_and_plan(scenario, tmp_path / "hasil"):
+        for line, key, hint in (
+            (travel, "assignment.max_travel_minutes", "did you mean 'assignment.max_travel_min'?"),
+            (section, "asignment", "did you mean 'assignment'?"),
+        ):
+            assert f"baris TOML {line}, kolom '{key}'" in result.err
+            assert f"(unknown key '{key}'; {hint})" in result.err
+        assert "'time.voting_start' (14:00) is not before 'time.voting_end' (13:00)" in result.err
+        assert "3 galat" in result.err
+
+
+def test_every_problem_of_every_file_in_one_pass_with_the_points_far_from_roads(
+    starter: Path, tmp_path: Path
+) -> None:
+    scenario = copy_scenario(starter, tmp_path / "salah")
+    tps, posts = scenario.parent / "tps.csv", scenario.parent / "pos.csv"
+    far = {"lintang": "-8.0600", "bujur": "112.5600"}
+    edit_rows(tps, {(3, "dpt"): "banyak", (4, "kerawanan"): "", (5, "kerawanan"): ""})
+    edit_rows(tps, {(3, column): value for column, value in far.items()})
+    edit_rows(posts, {(3, "latitude"): far["lintang"], (3, "longitude"): far["bujur"]})
+    for result in check_and_plan(scenario, tmp_path / "hasil"):
+        assert f"{tps}, baris 3, kolom 'dpt'" in result.err
+        assert f"{tps}, baris 3, kolom 'latitude/longitude'" in result.err
+        assert f"{posts}, baris 3, kolom 'latitude/longitude'" in result.err
+        assert "m from the nearest road (limit 500 m)" in result.err
+        assert f"[PERINGATAN] {tps}, baris 4, kolom 'kerawanan'" in result.err
+        assert "(blank kerawanan cell in 2 rows (4-5); those TPS are taken as kurang_rawan)" in (
+            result.err
+        )
+        assert "3 galat, 1 peringatan" in result.err

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.errors import InputError
+from planner.errors import InputError, Problem
 from planner.inputs.rules import GuardPattern, RiskCategory, load_rules
+from planner.inputs.scenario import read_scenario_file
 
 
 def test_defaults_follow_the_security_pattern() -> None:
@@ -162,3 +163,109 @@ def test_patrol_search_is_one_of_the_routing_searches() -> None:
         load_rules({"patrol": {"search": "tebak"}})
     (problem,) = caught.value.problems
     assert problem.column == "patrol.search" and "guided_local_search" in problem.text_en
+
+
+# --- unknown keys and impossible combinations (issue 19) --------------------------------------
+
+MISSPELT = """\
+[scenario]
+name = "Klojen"
+sed = 3
+
+[inputs]
+tps = "tps.csv"
+post = "pos.csv"
+
+[assignment]
+max_travel_minutes = 3.0
+
+[asignment]
+max_travel_min = 3.0
+
+[pattern]
+rawan = { officers = 2, max_tps = 2, linmas_per_tp = 2 }
+
+[network.speeds_kph]
+"Jalan Kampung" = 12
+
+[logistics.warehouse]
+latitude = -7.98
+longitude = 112.62
+
+[logistics.local.escort_units_by_post]
+polsek_klojen = 3
+
+[rumus]
+xyz = 1
+"""
+
+
+def unknown(problems: list[Problem]) -> dict[str, tuple[int | None, str, str]]:
+    """Unknown-key problems by key: (TOML line, Indonesian text, English text)."""
+    return {
+        str(p.column): (p.row, p.text_id, p.text_en) for p in problems if p.code == "unknown_key"
+    }
+
+
+def test_every_unknown_key_of_a_scenario_is_named_with_its_line_and_the_closest_key(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "skenario.toml"
+    scenario.write_text(MISSPELT, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_scenario_file(scenario)
+    found = unknown(caught.value.problems)
+    assert set(found) == {
+        "scenario.sed",
+        "inputs.post",
+        "assignment.max_travel_minutes",
+        "asignment",
+        "pattern.rawan.linmas_per_tp",
+        "rumus",
+    }, "road classes, post ids and the warehouse's place are the user's own keys"
+    assert found["asignment"] == (
+        12,
+        "kunci 'asignment' tidak dikenal; maksud Anda 'assignment'?",
+        "unknown key 'asignment'; did you mean 'assignment'?",
+    )
+    line, _, english = found["assignment.max_travel_minutes"]
+    assert line == 10 and "did you mean 'assignment.max_travel_min'?" in english
+    assert found["inputs.post"][0] == 7 and "'inputs.posts'" in found["inputs.post"][2]
+    assert found["scenario.sed"][0] == 3 and "'scenario.seed'" in found["scenario.sed"][2]
+    assert found["pattern.rawan.linmas_per_tp"][0] == 16  # the inline table's line
+    assert "'pattern.rawan.linmas_per_tps'" in found["pattern.rawan.linmas_per_tp"][2]
+    line, _, english = found["rumus"]
+    assert line == 28 and "known: area, assignment," in english  # nothing close: the tables
+    assert all(p.file == str(scenario) for p in caught.value.problems)
+
+
+def test_unknown_keys_of_a_rules_file_or_dictionary_are_errors(tmp_path: Path) -> None:
+    rules = tmp_path / "aturan.toml"
+    rules.write_text("[reserve]\nunit = 2\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_rules(rules)
+    assert unknown(caught.value.problems) == {
+        "reserve.unit": (
+            2,
+            "kunci 'reserve.unit' tidak dikenal; maksud Anda 'reserve.units'?",
+            "unknown key 'reserve.unit'; did you mean 'reserve.units'?",
+        )
+    }
+    with pytest.raises(InputError) as caught:
+        load_rules({"patrol": {"crew": {"truck": 2}}, "tps": {"max_voters": 0}})
+    assert {p.column for p in caught.value.problems} == {"patrol.crew.truck", "tps.max_voters"}
+
+
+def test_voting_must_start_before_it_ends(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[time]\nvoting_end = "13:00"\nvoting_start = "14:00"\n')
+    with pytest.raises(InputError) as caught:
+        load_rules(scenario)
+    (problem,) = caught.value.problems
+    assert (problem.column, problem.row) == ("time.voting_start", 3)
+    assert "(14:00) is not before 'time.voting_end' (13:00)" in problem.text_en
+    with pytest.raises(InputError):
+        load_rules({"time": {"voting_start": "13:00"}})
+    with pytest.raises(InputError) as caught:  # an unreadable time is named once, alone
+        load_rules({"time": {"voting_end": "one"}})
+    assert [p.column for p in caught.value.problems] == ["time.voting_end"]

@@ -78,6 +78,30 @@ def test_init_refuses_to_overwrite_without_force(
     assert (tmp_path / "tps.csv").read_bytes() == data_path(EXAMPLE_TPS_FILE).read_bytes()
 
 
+def test_init_onto_a_file_or_with_a_missing_data_folder_exits_2_writing_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "berkas"
+    afile.write_text("mine\n", encoding="utf-8")
+    for folder in (afile, afile / "di-dalam"):
+        assert cli.main(["init", str(folder)]) == 2
+        err = capsys.readouterr().err
+        assert f"[GALAT] {afile}, kolom 'DIR': ini berkas, bukan folder" in err
+        assert "(this is a file, not a folder; choose another folder)" in err
+        assert "Traceback" not in err and "internal" not in err
+    assert afile.read_text(encoding="utf-8") == "mine\n"
+    missing = tmp_path / "tidak-ada"
+    assert cli.main(["init", str(tmp_path / "mulai"), "--data-dir", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert f"[GALAT] {missing}, kolom '--data-dir': folder data tidak ditemukan" in err
+    assert "(data folder not found)" in err
+    (tmp_path / "mulai" / "skenario.toml").mkdir(parents=True)
+    assert cli.main(["init", str(tmp_path / "mulai"), "--force"]) == 2
+    assert "(this is a folder, not a file; it cannot be overwritten)" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["berkas", "mulai"]
+    assert [p.name for p in (tmp_path / "mulai").iterdir()] == ["skenario.toml"]
+
+
 def test_init_names_a_data_folder_relative_to_the_scenario(tmp_path: Path) -> None:
     data = tmp_path / "data" / "malang"
     data.mkdir(parents=True)

@@ -332,6 +332,28 @@ def test_missing_risk_column_warns_and_defaults() -> None:
     assert "kerawanan" in warning.text_en
 
 
+def test_blank_risk_cells_warn_once_and_default_to_kurang_rawan(tmp_path: Path) -> None:
+    risks = ["", "", "sangat rawan", "", "rawan", ""]
+    rows = [{**BASE, "no_tps": str(n), "kerawanan": risk} for n, risk in enumerate(risks, 1)]
+    table = load_tps(write_csv(tmp_path / "tps.csv", rows), RULES)
+    assert table.frame["risk"].tolist() == [
+        "kurang_rawan",
+        "kurang_rawan",
+        "sangat_rawan",
+        "kurang_rawan",
+        "rawan",
+        "kurang_rawan",
+    ]
+    [warning] = table.warnings
+    assert (warning.row, warning.column, warning.code, warning.severity) == (
+        2,
+        "kerawanan",
+        "blank_risk",
+        "warning",
+    )
+    assert "4 rows (2-3, 5, 7)" in warning.text_en and "4 baris (2-3, 5, 7)" in warning.text_id
+
+
 # --- bad files --------------------------------------------------------------------------------
 
 E = "error"
@@ -343,7 +365,10 @@ BAD_FILES = {
     "outside_area.csv": [(2, "latitude/longitude", "outside_area", E)],
     "duplicate_id.csv": [(4, "tps_id", "duplicate_id", E)],
     "duplicate_number.csv": [(4, "no_tps", "duplicate_id", E)],
-    "unknown_risk.csv": [(3, "kerawanan", "unknown_value", E), (4, "kerawanan", "blank", E)],
+    "unknown_risk.csv": [
+        (3, "kerawanan", "unknown_value", E),
+        (4, "kerawanan", "blank_risk", "warning"),
+    ],
     "blank_cell.csv": [(3, "kelurahan", "blank", E)],
     "bad_voters.csv": [(row, "dpt", "not_a_count", E) for row in (2, 3, 4)],
     "extra_cells.csv": [

@@ -17,7 +17,7 @@ from planner.demo.roster import synthetic_roster
 from planner.demo.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
 from planner.errors import InputError, Problem
 from planner.inputs.posts import load_posts
-from planner.inputs.rules import AUTO, RiskCategory, Rules, load_rules, merge, read_toml
+from planner.inputs.rules import AUTO, RiskCategory, Rules, load_rules, read_toml
 from planner.inputs.scenario import read_scenario_file
 from planner.outputs.reproducible import generation_time
 from planner.pipeline import LOG_FILE, SCENARIO_FILE, PlanResult, relocated, run_scenario
@@ -52,7 +52,7 @@ def demo_rules(election: str | None = None) -> tuple[str, Rules, dict[str, Any]]
     overrides["logistics"] = {"election_date": chosen["date"], **chosen.get("logistics", {})}
     if "kurang_rawan_max_tps" in chosen:
         overrides["pattern"] = {"kurang_rawan": {"max_tps": chosen["kurang_rawan_max_tps"]}}
-    return election, load_rules(merge(config, overrides)), config
+    return election, load_rules(overrides), config
 
 
 def run_demo(
@@ -149,7 +149,7 @@ def scenario_toml(
         if network
         else f'data_dir = "{data_dir.resolve().as_posix()}"'
         if data_dir
-        else f'place = "{rules.area_name}"'
+        else f"# jaringan jalan: OpenStreetMap, {rules.area_name} (road network)"
     )
     return (
         f"# Skenario demo tps-planner {__version__}, dibuat {generated:%Y-%m-%d %H:%M} WIB.\n"

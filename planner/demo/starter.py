@@ -142,21 +142,24 @@ def write_starter(
 ) -> list[Path]:
     """Write the scenario and example inputs into ``folder``; the paths, scenario first.
 
-    Existing files are an :class:`InputError` (nothing written) unless ``force``.
+    Existing files are an :class:`InputError` (nothing written) unless ``force``, as are a
+    ``folder`` that is a file and a ``data_dir`` that does not exist.
     The files appear together (staged beside ``folder``), or none on Ctrl-C.
     """
     folder = Path(folder)
     files = [folder / n for n in (SCENARIO_NAME, TPS_NAME, POSTS_NAME, ROSTER_NAME)]
-    existing = [path for path in files if path.exists()]
-    if existing and not force:
-        raise InputError(
+    problems = _unwritable(folder, files, force)
+    if data_dir is not None and not Path(data_dir).is_dir():
+        problems.append(
             Problem(
-                str(path),
-                "berkas sudah ada; pakai --force untuk menimpa",
-                "file exists; use --force to overwrite it",
+                str(data_dir),
+                "folder data tidak ditemukan",
+                "data folder not found",
+                column="--data-dir",
             )
-            for path in existing
         )
+    if problems:
+        raise InputError(problems)
     frame = load_posts(data_path(MALANG_POSTS), load_rules()).frame
     with staged_folder(folder) as stage:
         scenario, tps, posts, roster = (stage / path.name for path in files)
@@ -167,3 +170,33 @@ def write_starter(
             frame[frame["post_id"] == EXAMPLE_POLSEK], EXAMPLE_SEED, SENIOR_SHARE
         ).to_csv(roster, index=False, encoding="utf-8")
     return files
+
+
+def _unwritable(folder: Path, files: list[Path], force: bool) -> list[Problem]:
+    """Problems with writing ``files`` into ``folder``: a file in the way of the folder, a
+    folder in the way of a file, an existing file without ``force``."""
+    blocking = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        text_id, text_en = (
+            "ini berkas, bukan folder; pilih folder lain",
+            "this is a file, not a folder; choose another folder",
+        )
+        return [Problem(str(blocking), text_id, text_en, column="DIR")]
+    problems = [
+        Problem(
+            str(path),
+            "ini folder, bukan berkas; tidak dapat ditimpa",
+            "this is a folder, not a file; it cannot be overwritten",
+        )
+        for path in files
+        if path.is_dir()
+    ]
+    return problems + [
+        Problem(
+            str(path),
+            "berkas sudah ada; pakai --force untuk menimpa",
+            "file exists; use --force to overwrite it",
+        )
+        for path in files
+        if path.is_file() and not force
+    ]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, time
 from typing import Any
 
-from planner.errors import ProblemLog
+from planner.errors import ProblemLog, did_you_mean
 
 AUTO = "auto"
 """A fleet size left to the solver."""
@@ -27,6 +27,68 @@ def _day_seconds(text: Any) -> int | None:
         return None
     offset = int(days or 0) * (-1 if sign == "-" else 1)
     return offset * 86_400 + of_day.hour * 3600 + of_day.minute * 60
+
+
+_TOML_NAME = r"""(?:[\w-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[\w-]+|"[^"]*"|'[^']*'))*"""
+_TOML_HEADER = re.compile(rf"\s*\[\[?\s*({_TOML_NAME})\s*\]\]?\s*(?:#.*)?")
+_TOML_KEY = re.compile(rf"\s*({_TOML_NAME})\s*=")
+_TOML_PART = re.compile(r""""([^"]*)"|'([^']*)'|([\w-]+)""")
+
+
+def _dotted(text: str) -> str:
+    """A TOML key or table name as plain dotted parts: ``a."b c"`` -> ``a.b c``."""
+    return ".".join("".join(part) for part in _TOML_PART.findall(text))
+
+
+def key_line(lines: Sequence[str], dotted: str) -> int | None:
+    """The line (from 1) of a TOML file that writes ``dotted``, a table under it or, for a key
+    of an inline table, its parent; ``None`` if none does."""
+    paths: list[tuple[int, str]] = []
+    table = ""
+    for number, line in enumerate(lines, start=1):
+        header = _TOML_HEADER.fullmatch(line)
+        key = None if header else _TOML_KEY.match(line)
+        if header:
+            table = _dotted(header.group(1))
+            paths.append((number, table))
+        elif key:
+            paths.append((number, ".".join(filter(None, (table, _dotted(key.group(1)))))))
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        wanted = ".".join(parts[:end])
+        for number, path in paths:
+            if path == wanted or path.startswith(f"{wanted}."):
+                return number
+    return None
+
+
+def unknown_keys(
+    raw: Mapping[str, Any],
+    known: Mapping[str, Any],
+    log: ProblemLog,
+    open_tables: Collection[str] = (),
+    prefix: str = "",
+) -> None:
+    """Log every key of ``raw`` that ``known`` lacks, with the closest known key.
+
+    Tables in ``open_tables`` (dotted) hold keys of the user's own and are not looked into.
+    """
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if dotted in open_tables:
+            continue
+        if key not in known:
+            hint_id, hint_en = did_you_mean(
+                dotted, [f"{prefix}{k}" for k in known], key=lambda name: name.split(".")[-1]
+            )
+            log.add(
+                f"kunci '{dotted}' tidak dikenal{hint_id}",
+                f"unknown key '{dotted}'{hint_en}",
+                column=dotted,
+                code="unknown_key",
+            )
+        elif isinstance(value, Mapping) and isinstance(known[key], Mapping):
+            unknown_keys(value, known[key], log, open_tables, f"{dotted}.")
 
 
 def is_number(value: Any) -> bool:

@@ -36,6 +36,7 @@ from planner.inputs._tables import (
     parse_count,
     parse_place,
 )
+from planner.inputs.areas import Surroundings, known_places, near_road
 from planner.inputs.rules import Rules, load_rules
 
 __all__ = ["InputTable", "load_posts"]
@@ -70,8 +71,14 @@ COLUMNS = (
 parse_kind = choice({kind: kind for kind in KINDS})
 
 
-def load_posts(path: str | Path, rules: Rules | None = None) -> InputTable:
-    """Read and check a posts table; raise :class:`InputError` listing every error found."""
+def load_posts(
+    path: str | Path, rules: Rules | None = None, surroundings: Surroundings | None = None
+) -> InputTable:
+    """Read and check a posts table; raise :class:`InputError` listing every error found.
+
+    With ``surroundings``, kecamatan are checked against the area's and points against the
+    roads.
+    """
     rules = load_rules() if rules is None else rules
     check = Checker(read_table(path, COLUMNS))
     ids_given = check.find(POST_ID) is not None
@@ -82,13 +89,15 @@ def load_posts(path: str | Path, rules: Rules | None = None) -> InputTable:
         else [_slug(check, row, name) for row, name in zip(check.rows, names, strict=True)]
     )
     check.unique(ids, POST_ID if ids_given else NAME)
+    kecamatan, _ = known_places(check, surroundings, check.values(KECAMATAN, parse_place))
     latitude, longitude = check.points(rules)
+    near_road(check, surroundings, ids, latitude, longitude)
     return check.table(
         {
             "post_id": ids,
             "name": names,
             "kind": check.values(KIND, parse_kind, "pos"),
-            "kecamatan": check.values(KECAMATAN, parse_place),
+            "kecamatan": kecamatan,
             "latitude": latitude,
             "longitude": longitude,
             **{c.name: check.values(c, parse_count, 0) for c in (POLRI, TNI, CARS, MOTORBIKES)},

@@ -5,17 +5,17 @@ from __future__ import annotations
 import itertools
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from planner._data import data_path
-from planner.errors import InputError, ProblemLog
+from planner.errors import InputError, Problem, ProblemLog
 from planner.inputs._rules_reader import AUTO as AUTO  # "auto" in a rules file: the solver sizes it
-from planner.inputs._rules_reader import RulesReader, is_number
+from planner.inputs._rules_reader import RulesReader, is_number, key_line, unknown_keys
 
 Metaheuristic = Literal[
     "ruin_and_recreate",
@@ -261,6 +261,14 @@ class Rules:
 
 
 DEFAULTS_FILE = "defaults.toml"
+UNCHECKED_KEYS = (
+    "network.speeds_kph",  # road classes of the user's network
+    "logistics.city.escort_units_by_post",  # post ids
+    "logistics.local.escort_units_by_post",
+    "logistics.warehouse.latitude",  # no default: the warehouse is then placed approximately
+    "logistics.warehouse.longitude",
+)
+"""Dotted keys the defaults cannot list: tables of the user's own names, optional keys."""
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -304,7 +312,10 @@ def default_rules_dict() -> dict[str, Any]:
 
 
 def load_rules(scenario: str | Path | Mapping[str, Any] | None = None) -> Rules:
-    """Rules from the shipped defaults, overridden by a scenario file or dictionary."""
+    """Rules from the shipped defaults, overridden by a scenario file or dictionary.
+
+    A key the defaults do not know is an error, like a bad value.
+    """
     source = "<scenario>"
     override: Mapping[str, Any] = {}
     if isinstance(scenario, str | Path):
@@ -312,7 +323,38 @@ def load_rules(scenario: str | Path | Mapping[str, Any] | None = None) -> Rules:
         override = read_toml(scenario)
     elif scenario is not None:
         override = scenario
-    return rules_from_dict(merge(default_rules_dict(), override), source)
+    problems = unknown_key_problems(override, source)
+    try:
+        rules = rules_from_dict(merge(default_rules_dict(), override), source)
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(located(problems, source))
+    return rules
+
+
+def unknown_key_problems(
+    raw: Mapping[str, Any],
+    source: str | Path = "<scenario>",
+    extra: Mapping[str, Any] | None = None,
+) -> list[Problem]:
+    """Every key of a rules file or dictionary that neither ``data/defaults.toml`` nor
+    ``extra`` knows, with the closest known key."""
+    log = ProblemLog(str(source), row_label="baris TOML")
+    unknown_keys(raw, default_rules_dict() | dict(extra or {}), log, UNCHECKED_KEYS)
+    return log.problems
+
+
+def located(problems: Iterable[Problem], source: str | Path) -> list[Problem]:
+    """The problems, those of the TOML file ``source`` with the line that writes their key."""
+    path = Path(source)
+    lines = path.read_text("utf-8-sig", errors="replace").splitlines() if path.is_file() else []
+    return [
+        replace(p, row=key_line(lines, p.column))
+        if lines and p.file == str(source) and p.row is None and p.column
+        else p
+        for p in problems
+    ]
 
 
 def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
@@ -340,13 +382,14 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
         )
         bbox = [0.0, 0.0, 0.0, 0.0]
     exclude = reader.get("network.exclude_classes", [])
+    voting = _voting_hours(reader)
     rules = Rules(
         pattern=pattern,
         max_voters=reader.integer("tps.max_voters", minimum=1),
         max_voters_is_error=bool(reader.get("tps.max_voters_is_error", False)),
         timezone=str(reader.get("time.timezone", "Asia/Jakarta")),
-        voting_start=reader.clock("time.voting_start"),
-        voting_end=reader.clock("time.voting_end"),
+        voting_start=voting[0],
+        voting_end=voting[1],
         snap_max_distance_m=reader.number("network.snap_max_distance_m", positive=True),
         node_precision_deg=reader.number("network.node_precision_deg", positive=True),
         exclude_classes=tuple(str(c) for c in exclude),
@@ -400,6 +443,23 @@ def solver_overrides(
     if wall_clock:
         assignment["deterministic"] = patrol["deterministic"] = False
     return {k: v for k, v in (("assignment", assignment), ("patrol", patrol)) if v}
+
+
+def _voting_hours(reader: RulesReader) -> tuple[time, time]:
+    """``[time]`` voting_start and voting_end; voting must start before it ends."""
+    keys = ("time.voting_start", "time.voting_end")
+    start, end = (reader.clock(key) for key in keys)
+    readable = not any(p.column in keys for p in reader.log.problems)
+    if readable and start >= end:
+        reader.log.add(
+            f"'{keys[0]}' ({start:%H:%M}) tidak sebelum '{keys[1]}' ({end:%H:%M}): "
+            "pemungutan suara harus mulai sebelum selesai",
+            f"'{keys[0]}' ({start:%H:%M}) is not before '{keys[1]}' ({end:%H:%M}): "
+            "voting must start before it ends",
+            column=keys[0],
+            code="key",
+        )
+    return start, end
 
 
 def _assignment_rules(reader: RulesReader) -> AssignmentRules:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,15 +10,19 @@ from typing import Any
 import geopandas as gpd
 
 from planner.errors import InputError, Problem, ProblemLog
+from planner.inputs._tables import InputTable
+from planner.inputs.areas import Surroundings
 from planner.inputs.posts import load_posts
 from planner.inputs.roster import load_roster
 from planner.inputs.rules import (
     Rules,
     default_rules_dict,
     load_rules,
+    located,
     merge,
     read_toml,
     rules_from_dict,
+    unknown_key_problems,
 )
 from planner.inputs.sites import load_sites, unused_sites
 from planner.inputs.tps import load_tps
@@ -42,6 +46,49 @@ class Scenario:
     sites: gpd.GeoDataFrame | None = None
 
 
+TABLE_LOADERS: Mapping[str, Callable[..., InputTable]] = {
+    "tps": load_tps,
+    "posts": load_posts,
+    "sites": load_sites,
+}
+"""The tables with places, by kind; the roster has none (:func:`load_tables`)."""
+
+
+def load_tables(
+    files: Mapping[str, str | Path],
+    rules: Rules,
+    surroundings: Surroundings | None = None,
+) -> tuple[dict[str, InputTable], list[Problem]]:
+    """Load and check the tables given (``tps``, ``posts``, ``roster``, ``sites``): the tables
+    and every warning, or :class:`InputError` with every problem of every file.
+
+    A roster is checked against the posts' units when the posts are given too.
+    """
+    problems: list[Problem] = []
+    loaded: dict[str, InputTable] = {}
+    for kind, loader in TABLE_LOADERS.items():
+        if kind in files:
+            try:
+                loaded[kind] = loader(files[kind], rules, surroundings)
+            except InputError as exc:
+                problems.extend(exc.problems)
+    if "roster" in files:
+        posts = loaded["posts"].frame if "posts" in loaded else None
+        units = None if posts is None else dict(zip(posts["post_id"], posts["name"], strict=True))
+        try:
+            loaded["roster"] = load_roster(files["roster"], rules, post_ids=units)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    warnings = [w for table in loaded.values() for w in table.warnings]
+    if surroundings is not None:
+        warnings += surroundings.warnings()
+    if problems:
+        raise InputError([*problems, *warnings])
+    if "sites" in loaded and "tps" in loaded:
+        warnings += unused_sites(loaded["sites"], loaded["tps"].frame)
+    return loaded, warnings
+
+
 def load_scenario(
     tps_file: str | Path,
     posts_file: str | Path,
@@ -49,44 +96,22 @@ def load_scenario(
     name: str = "",
     roster_file: str | Path | None = None,
     sites_file: str | Path | None = None,
+    surroundings: Surroundings | None = None,
 ) -> Scenario:
     """Load and validate TPS, posts, the roster and the sites table, reporting every file's
-    problems at once."""
+    problems at once; with ``surroundings``, names and points are checked against the area's
+    boundaries and roads."""
     rules = rules or load_rules()
-    problems: list[Problem] = []
-    loaded = {}
-    for kind, path, loader in (("tps", tps_file, load_tps), ("posts", posts_file, load_posts)):
-        try:
-            loaded[kind] = loader(path, rules)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if roster_file is not None:
-        posts = loaded.get("posts")
-        units = (
-            dict(zip(posts.frame["post_id"], posts.frame["name"], strict=True)) if posts else None
-        )
-        try:
-            loaded["roster"] = load_roster(roster_file, rules, post_ids=units)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if sites_file is not None:
-        try:
-            loaded["sites"] = load_sites(sites_file, rules)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    sources = {"tps": str(tps_file), "posts": str(posts_file)}
-    optional = {"roster": roster_file, "sites": sites_file}
-    sources |= {kind: str(path) for kind, path in optional.items() if path is not None}
-    unused = unused_sites(loaded["sites"], loaded["tps"].frame) if "sites" in loaded else []
+    given = {"tps": tps_file, "posts": posts_file, "roster": roster_file, "sites": sites_file}
+    files = {kind: path for kind, path in given.items() if path is not None}
+    loaded, warnings = load_tables(files, rules, surroundings)
     return Scenario(
         name=name or Path(tps_file).stem,
         rules=rules,
         tps=loaded["tps"].frame,
         posts=loaded["posts"].frame,
-        sources=sources,
-        warnings=(*(w for table in loaded.values() for w in table.warnings), *unused),
+        sources={kind: str(path) for kind, path in files.items()},
+        warnings=tuple(warnings),
         roster=loaded["roster"].frame if "roster" in loaded else None,
         sites=loaded["sites"].frame if "sites" in loaded else None,
     )
@@ -130,11 +155,13 @@ class ScenarioFile:
             )
         return self.tps, self.posts
 
-    def load(self) -> Scenario:
-        """The scenario of its ``[inputs]``, every table loaded and checked
-        (:class:`InputError` listing every problem)."""
+    def load(self, surroundings: Surroundings | None = None) -> Scenario:
+        """The scenario of its ``[inputs]``, every table loaded and checked, against the
+        ``surroundings`` too when given (:class:`InputError` listing every problem)."""
         tps, posts = self.tables()
-        return load_scenario(tps, posts, self.rules, self.name, self.roster, self.sites)
+        return load_scenario(
+            tps, posts, self.rules, self.name, self.roster, self.sites, surroundings
+        )
 
     def network_source(
         self, network: str | Path | None = None, data_dir: str | Path | None = None
@@ -145,18 +172,28 @@ class ScenarioFile:
         return network, data_dir
 
 
+SCENARIO_KEYS = {
+    "scenario": dict.fromkeys(("name", "seed", "election")),
+    "inputs": dict.fromkeys(("tps", "posts", "roster", "sites", "network", "data_dir")),
+}
+"""The tables of a scenario file besides the rules, with their keys."""
+
+
 def read_scenario_file(
     path: str | Path, overrides: Mapping[str, Any] | None = None
 ) -> ScenarioFile:
     """Read a scenario TOML: ``[scenario]``, ``[inputs]`` and rule overrides.
 
     ``overrides`` (e.g. :func:`planner.inputs.rules.solver_overrides`) go on top of the file.
+    A key neither these tables nor ``data/defaults.toml`` know is an error.
     """
     path = Path(path)
     raw = read_toml(path)
     inputs = raw.get("inputs", {})
     about = raw.get("scenario", {})
     log = ProblemLog(str(path), row_label="baris TOML")
+    log.problems += unknown_key_problems(raw, path, SCENARIO_KEYS)
+    log.problems += unknown_key_problems(overrides or {}, "overrides")
 
     def resolve(key: str) -> Path | None:
         value = inputs.get(key)
@@ -185,9 +222,9 @@ def read_scenario_file(
     except InputError as exc:
         log.problems.extend(exc.problems)
         rules = None
-    keys = ("tps", "posts", "roster", "sites", "network", "data_dir")
-    files = {key: resolve(key) for key in keys}
-    log.raise_if_errors()
+    files = {key: resolve(key) for key in SCENARIO_KEYS["inputs"]}
+    if log.has_errors:
+        raise InputError(located(log.problems, path))
     assert rules is not None
     return ScenarioFile(
         path=path,

@@ -30,6 +30,7 @@ from planner.inputs._tables import (
     parse_boolean,
     parse_place,
 )
+from planner.inputs.areas import Surroundings, known_places, near_road
 from planner.inputs.rules import Rules, load_rules
 
 KIND = Column("kind", ("kind", "jenis", "tipe", "type"))
@@ -88,19 +89,23 @@ def site_id(kind: str, kecamatan: str = "", kelurahan: str = "") -> str:
     return "_".join(normalise_name(p) for p in parts)
 
 
-def load_sites(path: str | Path, rules: Rules | None = None) -> InputTable:
+def load_sites(
+    path: str | Path, rules: Rules | None = None, surroundings: Surroundings | None = None
+) -> InputTable:
     """Read and check a sites table; raise :class:`InputError` listing every error found.
 
     The frame has ``site_id``, ``kind``, ``name``, ``kecamatan``, ``kelurahan``,
     ``latitude``, ``longitude``, ``approximate``, ``address``, ``notes``,
     ``source_row`` and ``geometry``. One warehouse, one PPK per kecamatan and one
-    PPS per kelurahan at most.
+    PPS per kelurahan at most. With ``surroundings``, names are checked against the area's
+    and points against the roads.
     """
     rules = load_rules() if rules is None else rules
     check = Checker(read_table(path, COLUMNS))
     kinds = check.values(KIND, parse_kind)
     kecamatan = check.values(KECAMATAN, parse_place, "")
     kelurahan = check.values(KELURAHAN, parse_place, "")
+    kecamatan, kelurahan = known_places(check, surroundings, kecamatan, kelurahan, KELURAHAN)
     ids: list[str | None] = []
     for row, kind, kec, kel in zip(check.rows, kinds, kecamatan, kelurahan, strict=True):
         if kind is None or kec is None or kel is None:
@@ -120,6 +125,7 @@ def load_sites(path: str | Path, rules: Rules | None = None) -> InputTable:
         ids.append(None if blank else site_id(kind, kec, kel))
     check.unique(ids, KIND)
     latitude, longitude = check.points(rules)
+    near_road(check, surroundings, ids, latitude, longitude)
     return check.table(
         {
             "site_id": ids,

@@ -6,7 +6,8 @@
   (e.g. ``KLOJEN-KAUMAN-001``);
 - ``tps_number`` (int): the TPS number, 0 when the file gives ids but no numbers;
 - ``kelurahan``, ``kecamatan`` (str): spaces collapsed, prefixes such as ``Kec.``
-  or ``Kelurahan`` dropped, each word capitalised (``Oro-oro Dowo``);
+  or ``Kelurahan`` dropped, each word capitalised (``Oro-oro Dowo``); checked against
+  the area's boundaries when given (:mod:`planner.inputs.areas`) and then spelt as they are;
 - ``latitude``, ``longitude`` (float): WGS84 degrees inside ``Rules.area_bbox``;
 - ``voters`` (int): voters on the DPT;
 - ``risk`` (str): a :class:`~planner.inputs.rules.RiskCategory` value, ``kurang_rawan``
@@ -32,6 +33,7 @@ from planner.inputs._tables import (
     LATITUDE,
     LONGITUDE,
     NOTES,
+    ROW_EN,
     CellError,
     Checker,
     InputTable,
@@ -40,6 +42,7 @@ from planner.inputs._tables import (
     parse_count,
     parse_place,
 )
+from planner.inputs.areas import Surroundings, known_places, near_road
 from planner.inputs.rules import RiskCategory, Rules, load_rules
 
 __all__ = ["InputTable", "load_tps"]
@@ -107,14 +110,20 @@ def parse_tps_number(text: str) -> int:
     )
 
 
-def load_tps(path: str | Path, rules: Rules | None = None) -> InputTable:
-    """Read and check a TPS table; raise :class:`InputError` listing every error found."""
+def load_tps(
+    path: str | Path, rules: Rules | None = None, surroundings: Surroundings | None = None
+) -> InputTable:
+    """Read and check a TPS table; raise :class:`InputError` listing every error found.
+
+    With ``surroundings``, names are checked against the area's and points against the roads.
+    """
     rules = load_rules() if rules is None else rules
     check = Checker(read_table(path, COLUMNS))
     ids_given = check.find(TPS_ID) is not None
     numbers = check.values(NUMBER, parse_tps_number, 0 if ids_given else None, instead=TPS_ID)
     kelurahan = check.values(KELURAHAN, parse_place)
     kecamatan = check.values(KECAMATAN, parse_place)
+    kecamatan, kelurahan = known_places(check, surroundings, kecamatan, kelurahan, KELURAHAN)
     ids = (
         check.values(TPS_ID, str)
         if ids_given
@@ -122,6 +131,7 @@ def load_tps(path: str | Path, rules: Rules | None = None) -> InputTable:
     )
     check.unique(ids, TPS_ID if ids_given else NUMBER)
     latitude, longitude = check.points(rules)
+    near_road(check, surroundings, ids, latitude, longitude)
     voters = check.values(VOTERS, parse_count)
     _check_voters(check, voters, rules)
     return check.table(
@@ -164,15 +174,42 @@ def _check_voters(check: Checker, voters: list[int | None], rules: Rules) -> Non
 
 
 def _risks(check: Checker) -> list[str | None]:
-    """Each TPS's risk category; all kurang_rawan, with a warning, if there is no risk column."""
-    if check.find(RISK) is not None:
-        return check.values(RISK, parse_risk)
-    accepted = accepted_headers(RISK)
-    check.log.add(
-        f"kolom risk tidak ada; semua TPS dianggap kurang_rawan (judul yang diterima: {accepted})",
-        f"no risk column; every TPS is taken as kurang_rawan (accepted headers: {accepted})",
-        column=RISK.name,
-        severity="warning",
-        code="missing_column",
-    )
-    return [RiskCategory.KURANG_RAWAN.value] * len(check.rows)
+    """Each TPS's risk category; kurang_rawan, with a warning, where the cell is blank or there
+    is no risk column."""
+    default = RiskCategory.KURANG_RAWAN.value
+    if check.find(RISK) is None:
+        accepted = accepted_headers(RISK)
+        check.log.add(
+            f"kolom risk tidak ada; semua TPS dianggap {default} (judul yang diterima: {accepted})",
+            f"no risk column; every TPS is taken as {default} (accepted headers: {accepted})",
+            column=RISK.name,
+            severity="warning",
+            code="missing_column",
+        )
+        return [default] * len(check.rows)
+    risks = check.values(RISK, parse_risk, "")
+    blank = [row for row, risk in zip(check.rows, risks, strict=True) if risk == ""]
+    if blank:
+        label, rows = check.label(RISK), _row_ranges(blank)
+        check.log.add(
+            f"sel {label} kosong di {len(blank)} {check.raw.row_label} ({rows}); "
+            f"TPS itu dianggap {default}",
+            f"blank {label} cell in {len(blank)} {ROW_EN[check.raw.row_label]}s ({rows}); "
+            f"those TPS are taken as {default}",
+            row=blank[0],
+            column=label,
+            severity="warning",
+            code="blank_risk",
+        )
+    return [default if risk == "" else risk for risk in risks]
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """Row numbers in runs: ``[2, 3, 4, 7]`` -> ``2-4, 7``."""
+    runs: list[list[int]] = []
+    for row in rows:
+        if runs and row == runs[-1][-1] + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 
 from planner.errors import InputError, Problem, ProblemLog
+from planner.inputs.areas import POINT_ID
 from planner.inputs.scenario import Scenario
 from planner.inputs.workbook import table_file
 from planner.roads.network import NetworkReport
@@ -29,11 +31,14 @@ class RoadContext:
 
 
 def place_on_network(
-    scenario: Scenario, graph: nx.MultiDiGraph, report: NetworkReport
+    scenario: Scenario,
+    graph: nx.MultiDiGraph,
+    report: NetworkReport,
+    index: EdgeIndex | None = None,
 ) -> RoadContext:
     """Snap TPS and posts to the network; a point (a listed site too) too far from any road is
-    an input error."""
-    index = EdgeIndex(graph)
+    an input error. ``index`` is the graph's edge index when one is built already."""
+    index = EdgeIndex(graph) if index is None else index
     tps_points = snap_frame(index, scenario.tps, "tps_id")
     post_points = snap_frame(index, scenario.posts, "post_id")
     limit = scenario.rules.snap_max_distance_m
@@ -72,3 +77,19 @@ def far_from_road(
                 code="far_from_road",
             )
     return log.problems
+
+
+@dataclass
+class RoadDistances:
+    """The check of a table's points against the roads (:data:`planner.inputs.areas.RoadCheck`),
+    keeping every distance measured (metres)."""
+
+    index: EdgeIndex
+    limit_m: float
+    measured: list[np.ndarray] = field(default_factory=list)
+
+    def __call__(self, frame: gpd.GeoDataFrame, source: str) -> list[Problem]:
+        """Problems for the points of ``frame`` farther from any road than the limit."""
+        points = snap_frame(self.index, frame, POINT_ID)
+        self.measured.append(points.distance_m)
+        return far_from_road(frame, points, source, self.limit_m)

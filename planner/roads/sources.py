@@ -42,6 +42,14 @@ def base_data_dir(data_dir: str | Path | None) -> Path | None:
     return settings.data_dir_from_environment()
 
 
+def boundary_folder(network: str | Path | None, data_dir: str | Path | None) -> Path | None:
+    """Where boundaries are looked for: the data folder given, else the network file's folder,
+    else ``TPS_PLANNER_DATA_DIR``."""
+    if data_dir is None and network is not None:
+        return Path(network).parent
+    return base_data_dir(data_dir)
+
+
 def find_road_file(folder: Path) -> Path | None:
     """The first known road file in a data folder."""
     for name in ROAD_FILE_NAMES:
