@@ -191,4 +191,5 @@ def near_road(
         crs="EPSG:4326",
     )
     frame.attrs["row_label"] = label
+    frame.attrs["sheet"] = check.log.sheet
     check.log.problems.extend(surroundings.near_road(frame, check.raw.source))

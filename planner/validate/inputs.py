@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from planner.inputs.workbook import table_file
 from planner.validate.violations import Violation
 
 
@@ -29,7 +30,7 @@ def _difference(kind: str, recorded: Any, given: str | Path | None) -> tuple[str
     name = Path(given).name
     if recorded is None:
         return f"{kind} {name} tidak dipakai rencana", f"{kind} {name} was not used by the plan"
-    actual = file_digest(given)
+    actual = file_digest(table_file(given))  # a workbook's bytes, whatever sheet is named
     if actual is None:
         return f"{name} tidak dapat dibaca", f"{name} cannot be read"
     if actual == recorded["sha256"]:
