@@ -7,7 +7,8 @@ the same way), ``check`` (input files only) and ``validate`` (any plan.json).
 Exit codes: 0 done, 1 plan infeasible (TPS left uncovered) or rule violations
 found (the plan is still written), 2 bad input or an output folder that cannot be
 written (the path named, earlier outputs left as they were), 3 internal error, 130
-interrupted (nothing half-written is left).
+stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM (nothing half-written is left
+either way).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -24,13 +26,16 @@ from typing import TYPE_CHECKING, Any
 
 from planner import __version__
 from planner._atomic import STAGING_MARK
+from planner._signals import Interrupted, stop_on_signals
 from planner.errors import InputError, Problem
 from planner.progress import Progress, printable
 
 if TYPE_CHECKING:
     from planner.pipeline import PlanResult
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+"""Exit codes of a run a signal stopped: 128 plus its number, as shells report them."""
 NO_PERMISSION = (
     "izin menulis ditolak; ubah izin foldernya atau pilih folder --out lain",
     "permission denied; change the folder's permissions or choose another --out folder",
@@ -59,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Perencanaan pengamanan TPS Kota Malang (election security planning).",
         epilog="Kode keluar (exit codes): 0 selesai, 1 TPS tak terjaga atau pelanggaran, "
         "2 masukan salah atau folder keluaran tak bisa ditulis, 3 galat internal, "
-        "130 dihentikan.",
+        "130 dihentikan Ctrl-C, 143 dihentikan SIGTERM.",
     )
     parser.add_argument("--version", action="version", version=f"tps-planner {__version__}")
     _output_arguments(parser, on_command=False)
@@ -178,6 +183,12 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
         help="berhenti menurut waktu jam, bukan upaya deterministik: hasil bisa berbeda "
         "antar-jalan (stop on wall time; runs may differ)",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="ganti folder --out seluruhnya walau berisi berkas lain, bukan rencana "
+        "(replace --out as a whole even when it holds other files than a plan)",
+    )
 
 
 def _positive(kind: type, zero: bool = False) -> Any:
@@ -210,14 +221,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     progress = Progress(quiet=args.quiet, verbose=args.verbose)
+    with stop_on_signals():  # a signal during the run raises Interrupted, once
+        return run_command(args, progress)
+
+
+def run_command(args: argparse.Namespace, progress: Progress) -> int:
+    """The command of ``args``; its errors and interruptions as exit codes."""
     try:
         return COMMANDS[args.command](args, progress)
     except InputError as exc:
         print_problems(exc.problems)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("\nDihentikan (interrupted); tidak ada berkas setengah jadi.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        print(stopped_message(signum), file=sys.stderr)
+        return EXIT_STOPPED[signum]
     except Exception as exc:
         if args.verbose:
             traceback.print_exc()
@@ -227,6 +245,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def stopped_message(signum: int) -> str:
+    """The one line saying a signal stopped the run and that nothing is half-written."""
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    return (
+        f"\nDihentikan oleh {name}: tidak ada berkas setengah jadi "
+        f"(stopped by {name}: nothing half-written)"
+    )
 
 
 def print_problems(problems: Sequence[Problem]) -> None:
@@ -252,6 +279,7 @@ def run_plan_command(args: argparse.Namespace, progress: Progress) -> int:
             overrides=_overrides(args),
             lang=args.lang,
             progress=progress,
+            force=args.force,
         )
     return finish(result, args)
 
@@ -271,6 +299,7 @@ def run_demo_command(args: argparse.Namespace, progress: Progress) -> int:
             progress=progress,
             lang=args.lang,
             overrides=_overrides(args),
+            force=args.force,
         )
     return finish(result, args)
 

@@ -3,8 +3,9 @@
 :func:`plan_scenario` is what ``tps-planner plan`` does: read the scenario, load
 the road network, validate and place the inputs, solve (:func:`make_plan`),
 validate the plan independently and write every output. All files are written
-into a temporary folder beside the output folder and moved in at the end, so a
-run that fails or is interrupted leaves nothing half-written.
+into a temporary folder beside the output folder, which then takes the output
+folder's place as a whole: a run that fails or is interrupted leaves nothing
+half-written, and no file of an earlier plan survives beside a new one.
 
 The output folder holds, besides the plan and its exports, a copy of every input
 and ``scenario.toml`` naming them with every rule as used and the seed: the
@@ -18,7 +19,8 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +31,7 @@ import numpy as np
 import tomli_w
 
 from planner import __version__
-from planner._atomic import atomic_path, staged_folder, write_json
+from planner._atomic import atomic_path, clear_leftovers, staged_folder, write_json
 from planner.errors import InputError, Problem
 from planner.inputs.areas import AreaNames, Surroundings
 from planner.inputs.rules import Rules
@@ -70,6 +72,8 @@ RESERVED_NAMES = frozenset(
     {LOG_FILE, PLAN_FILE, SCENARIO_FILE, NETWORK_FILE, *OUTPUT_FILES.values()}
 )
 """Output file names: an input copied into the output folder never takes one."""
+INPUT_KINDS = ("tps", "posts", "roster", "sites")
+"""The input tables of a scenario, in the order the output folder names their copies."""
 DEFAULT_SEED = 0
 """The seed when neither the command line nor the scenario gives one."""
 
@@ -254,19 +258,26 @@ def plan_scenario(
     overrides: Mapping[str, Any] | None = None,
     lang: str = "id",
     progress: Progress = SILENT,
+    force: bool = False,
 ) -> PlanResult:
     """Plan a scenario file into ``out_dir``: ``tps-planner plan SCENARIO --out DIR``.
 
     ``network``/``data_dir`` replace the scenario's ``[inputs]`` network source;
     ``seed`` replaces its ``[scenario] seed``; ``overrides`` go on top of its rules
-    (e.g. :func:`planner.inputs.rules.solver_overrides`). Input problems raise
-    :class:`InputError` before anything is written.
+    (e.g. :func:`planner.inputs.rules.solver_overrides`). ``out_dir`` is replaced
+    as a whole; one holding other files than a plan only with ``force``
+    (:func:`check_output_folder`). Input problems raise :class:`InputError` before
+    anything is written.
     """
     start = time.perf_counter()
     spec = read_scenario_file(scenario_file, overrides)
     out = Path(out_dir)
-    refuse_overwriting_inputs(spec, out)
-    with staged_folder(out) as stage, progress.logging_to(stage / LOG_FILE) as logged:
+    tables = {kind: getattr(spec, kind) for kind in INPUT_KINDS if getattr(spec, kind)}
+    kept = [table_file(out / name) for name in copy_names(tables).values()]
+    if _same_file(spec.path, out / SCENARIO_FILE):
+        kept.append(out / SCENARIO_FILE)  # re-planning an output folder into itself
+    inputs = [spec.path, *map(table_file, tables.values()), *spec.network_source(network, data_dir)]
+    with staged_run(out, progress, force, inputs, kept) as (stage, logged):
         logged.info(f"tps-planner {__version__}: skenario {spec.path} -> {out}")
         result = run_scenario(
             spec,
@@ -282,32 +293,66 @@ def plan_scenario(
     return relocated(result, stage, out)
 
 
-def refuse_overwriting_inputs(spec: ScenarioFile, out: Path) -> None:
-    """An :class:`InputError` when ``out`` is a file or an output would replace an input."""
+@contextmanager
+def staged_run(
+    out: Path,
+    progress: Progress,
+    force: bool = False,
+    inputs: Collection[str | Path | None] = (),
+    kept: Collection[Path] = (),
+) -> Iterator[tuple[Path, Progress]]:
+    """The staging folder that replaces ``out`` and the progress logging into it.
+
+    What stopped runs left beside ``out`` is cleared first and named in the log;
+    :func:`check_output_folder` (with ``force``, ``inputs`` and ``kept``) runs
+    before anything is written.
+    """
+    cleared = clear_leftovers(out)
+    check_output_folder(out, force, inputs, kept)
+    with staged_folder(out, replace=True) as stage, progress.logging_to(stage / LOG_FILE) as logged:
+        for line in cleared:
+            logged.info(line)
+        yield stage, logged
+
+
+def check_output_folder(
+    out: Path, force: bool, inputs: Collection[str | Path | None], kept: Collection[Path]
+) -> None:
+    """An :class:`InputError` unless ``out`` may be replaced as a whole by a new plan.
+
+    ``out`` must be a folder, hold none of the ``inputs`` (files or folders) but the
+    copies the plan keeps (``kept``), and be empty or hold an earlier plan (its log
+    file) unless ``force``.
+    """
+    refused: list[tuple[Path, str, str]] = []
     if out.exists() and not out.is_dir():
-        raise InputError(
-            [
-                Problem(
-                    str(out),
-                    "--out harus folder, bukan berkas",
-                    "--out must be a folder, not a file",
-                    column="--out",
-                )
-            ]
+        refused.append(
+            (out, "--out harus folder, bukan berkas", "--out must be a folder, not a file")
         )
-    given = (spec.tps, spec.posts, spec.roster, spec.sites)
-    inputs = {table_file(p).resolve() for p in given if p is not None}
-    clashes = sorted(name for name in RESERVED_NAMES if (out / name).resolve() in inputs)
-    if clashes:
-        raise InputError(
-            Problem(
-                str(out / name),
-                "berkas keluaran sama dengan berkas masukan; masukan tidak pernah ditimpa: "
-                "pilih folder --out lain",
-                "output file is an input file; inputs are never overwritten: choose another --out",
+    elif out.is_dir() and any(out.iterdir()) and not (out / LOG_FILE).is_file() and not force:
+        refused.append(
+            (
+                out,
+                "folder --out berisi berkas lain, bukan rencana tps-planner; pilih folder "
+                "kosong, atau --force untuk menggantinya seluruhnya",
+                "--out holds other files than a tps-planner plan; choose an empty folder, "
+                "or --force to replace it as a whole",
             )
-            for name in clashes
         )
+    folder, keep = out.resolve(), {path.resolve() for path in kept}
+    for path in sorted({Path(given).resolve() for given in inputs if given is not None}):
+        if path.is_relative_to(folder) and path not in keep:
+            refused.append(
+                (
+                    path,
+                    "masukan ini di dalam folder --out akan hilang: folder keluaran diganti "
+                    "seluruhnya; pilih folder --out lain",
+                    "this input inside --out would be lost: the output folder is replaced "
+                    "as a whole; choose another --out",
+                )
+            )
+    if refused:
+        raise InputError(Problem(str(path), *texts, column="--out") for path, *texts in refused)
 
 
 def run_scenario(
@@ -419,31 +464,48 @@ def copy_inputs(
 ) -> dict[str, Path]:
     """Copy the inputs into ``folder`` and write ``scenario.toml`` naming them.
 
-    An input that already is the file of that name in ``out`` is not copied, and
-    the scenario file is not rewritten when it already is ``out/scenario.toml``.
+    An input already in ``folder`` (the demo's) stays as it is, and so does the
+    scenario file when it is ``out/scenario.toml`` (an output folder planned again
+    into itself): it is copied, not rewritten.
     """
     files: dict[str, Path] = {}
-    names: dict[str, str] = {}
-    for kind, given in scenario.sources.items():
-        source, sheet = split_sheet(given)
-        name = source.name
-        if name in RESERVED_NAMES or name in {path.name for path in files.values()}:
-            name = f"{kind}_{name}"
-        names[kind] = name if sheet is None else f"{name}{SHEET_MARK}{sheet}"
-        files[kind] = folder / name
-        if not _same_file(source, folder / name, out / name):
-            with atomic_path(files[kind]) as tmp:
-                shutil.copyfile(source, tmp)
+    names = copy_names(scenario.sources)
+    for kind, source in scenario.sources.items():
+        files[kind] = table_file(folder / names[kind])
+        if not _same_file(table_file(source), files[kind]):
+            _copy(table_file(source), files[kind])
     files["scenario"] = folder / SCENARIO_FILE
-    if not _same_file(spec.path, folder / SCENARIO_FILE, out / SCENARIO_FILE):
+    if _same_file(spec.path, out / SCENARIO_FILE):
+        _copy(spec.path, files["scenario"])
+    elif not _same_file(spec.path, files["scenario"]):
         with atomic_path(files["scenario"]) as tmp:
             tmp.write_text(scenario_copy(spec, names, seed, network, data_dir), encoding="utf-8")
     return files
 
 
-def _same_file(source: str | Path, *targets: Path) -> bool:
-    resolved = Path(source).resolve()
-    return any(target.resolve() == resolved for target in targets)
+def copy_names(sources: Mapping[str, str | Path]) -> dict[str, str]:
+    """The name of each input's copy in the output folder, as its ``scenario.toml`` gives it:
+    its own, or with its kind in front when an output or an earlier input has that name (a
+    workbook keeps its ``#SHEET``)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for kind, source in sources.items():
+        path, sheet = split_sheet(source)
+        name = f"{kind}_{path.name}" if path.name in RESERVED_NAMES | taken else path.name
+        taken.add(name)
+        names[kind] = name if sheet is None else f"{name}{SHEET_MARK}{sheet}"
+    return names
+
+
+def _copy(source: str | Path, target: Path) -> None:
+    """Copy a file, atomically."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+
+
+def _same_file(source: str | Path, target: Path) -> bool:
+    """Whether ``source`` and ``target`` are one file (symbolic links followed)."""
+    return Path(source).resolve() == target.resolve()
 
 
 def scenario_copy(

@@ -80,3 +80,12 @@ def malang_edge_index(
     from planner.roads.snap import EdgeIndex
 
     return EdgeIndex(malang_network[0])
+
+
+@pytest.fixture(scope="session")
+def starter(malang_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tps-planner init`` with the Kota Malang data folder: the scenario file."""
+    from planner.demo.starter import write_starter
+
+    folder = tmp_path_factory.mktemp("mulai")
+    return write_starter(folder, data_dir=malang_dir)[0]

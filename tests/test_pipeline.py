@@ -5,16 +5,19 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from planner._atomic import STAGING_MARK, staged_folder
+from planner._atomic import PREVIOUS_MARK, STAGING_MARK, clear_leftovers, staged_folder
 from planner.errors import InputError
 from planner.inputs.rules import load_rules, solver_overrides
 from planner.inputs.scenario import read_scenario_file
@@ -23,12 +26,14 @@ from planner.roads import snap
 from planner.solve import _cpsat
 from planner.solve._group_model import _BestSoFar
 from planner.solve._parallel import WorkerPool, run_parallel
+from planner.solve.vrp import solve_vrp
+from planner.solve.vrp_problem import Stop, VehicleType, VrpProblem, fleet
 from tests.city import town_plan
 
 
 def leftovers(folder: Path) -> list[Path]:
-    """Staging folders left beside outputs in ``folder``."""
-    return [p for p in folder.iterdir() if STAGING_MARK in p.name]
+    """Staging folders, and earlier output folders renamed aside, left in ``folder``."""
+    return [p for p in folder.iterdir() if STAGING_MARK in p.name or PREVIOUS_MARK in p.name]
 
 
 # --- staged output folders ---------------------------------------------------------------
@@ -69,21 +74,59 @@ def test_a_staged_folder_replaces_files_in_an_existing_folder_and_keeps_others(
     assert leftovers(tmp_path) == []
 
 
+def test_a_replacing_staged_folder_leaves_nothing_of_the_earlier_one(tmp_path: Path) -> None:
+    out = tmp_path / "hasil"
+    (out / "layers").mkdir(parents=True)
+    (out / "personel.csv").write_text("nama, NRP, telepon")
+    (out / "layers" / "lama.geojson").write_text("{}")
+    out.chmod(0o750)
+    with staged_folder(out, replace=True) as stage:
+        (stage / "plan.json").write_text("new")
+        assert (out / "personel.csv").is_file(), "the earlier folder stays until the end"
+    assert [p.relative_to(out).as_posix() for p in out.rglob("*")] == ["plan.json"]
+    assert out.stat().st_mode & 0o777 == 0o750, "the folder keeps its permissions"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("replace", [False, True])
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), InputError([]), RuntimeError("boom")])
 def test_a_failed_block_leaves_the_output_folder_as_it_was(
-    tmp_path: Path, error: BaseException
+    tmp_path: Path, error: BaseException, replace: bool
 ) -> None:
     fresh, existing = tmp_path / "baru", tmp_path / "lama"
     existing.mkdir()
     (existing / "plan.json").write_text("old")
     for out in (fresh, existing):
-        with pytest.raises(type(error)), staged_folder(out) as stage:
+        with pytest.raises(type(error)), staged_folder(out, replace=replace) as stage:
             (stage / "plan.json").write_text("half")
             raise error
     assert not fresh.exists()
     assert [p.name for p in existing.iterdir()] == ["plan.json"]
     assert (existing / "plan.json").read_text() == "old"
     assert leftovers(tmp_path) == []
+
+
+def test_what_killed_runs_left_is_cleared_by_the_next_run(tmp_path: Path) -> None:
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = int(ended.stdout)  # a process that has ended
+    out = tmp_path / "hasil"
+    earlier = tmp_path / f".hasil{PREVIOUS_MARK}{dead}-a1b2c3d4"  # killed between the renames
+    earlier.mkdir()
+    (earlier / "plan.json").write_text("old")
+    for name in (f".hasil{STAGING_MARK}{dead}-e5f6", ".hasil.partial-x8d0k2_q"):  # no pid: older
+        (tmp_path / name).mkdir()
+    running = tmp_path / f".hasil{STAGING_MARK}{os.getpid()}-g7h8"
+    running.mkdir()
+    said = clear_leftovers(out)
+    assert (out / "plan.json").read_text() == "old", "the earlier folder is put back"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["hasil", running.name])
+    assert len(said) == 3 and all(" (" in line for line in said)
+    stale = tmp_path / f".hasil{PREVIOUS_MARK}{dead}-i9j0"
+    stale.mkdir()
+    assert len(clear_leftovers(out)) == 1 and not stale.exists()
+    assert (out / "plan.json").read_text() == "old"
 
 
 # --- progress and log ---------------------------------------------------------------------
@@ -217,6 +260,55 @@ def test_ctrl_c_stops_a_cp_sat_search_and_reaches_the_caller() -> None:
     with interrupt_after(1.0), pytest.raises(KeyboardInterrupt):
         _cpsat.solve(solver, model)
     assert time.perf_counter() - start < 15, "CP-SAT swallowed Ctrl-C and searched on"
+
+
+def test_a_single_solve_runs_in_a_worker_by_default_and_every_line_comes_back() -> None:
+    lines: list[tuple[str, bool]] = []
+    said = run_parallel(_square, [(3,)], report=lambda t, *, detail: lines.append((t, detail)))
+    assert said == [9] and lines == [("kuadrat 3", False), ("rincian 3", True)]
+    [(_, pid)] = run_parallel(_pid, [(1,)])
+    assert pid != os.getpid(), "a signal ends a worker at once, not a search in this process"
+
+
+def timed_problem(stops: int = 60) -> VrpProblem:
+    """Random stops with time windows (so OR-Tools calls Python for every arc's time)."""
+    rng = np.random.default_rng(1)
+    points = rng.uniform(0, 5000, (stops + 1, 2))
+    travel = np.ceil(np.hypot(*(points[:, None] - points[None, :]).transpose(2, 0, 1)))
+    visits = tuple(Stop(node=i, service=60, windows=((0, 40000),)) for i in range(1, stops + 1))
+    cars = fleet(VehicleType("car"), 8, 0, shift=(0, 40000))
+    return VrpProblem(travel.astype(int), tuple(cars), visits)
+
+
+@pytest.mark.parametrize(
+    ("search", "limit"), [("guided_local_search", 2000), ("iterated_local_search", 200)]
+)
+def test_ctrl_c_in_a_routing_search_in_this_process_reaches_the_caller(
+    search: str, limit: int
+) -> None:
+    """Ctrl-C comes while OR-Tools runs Python code inside its search (a solution callback)."""
+    found: list[int] = []
+
+    def progress(count: int, _cost: int, _seconds: float) -> None:
+        found.append(count)
+        if count == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            solve_vrp(
+                timed_problem(),
+                deterministic=True,
+                solution_limit=limit,
+                metaheuristic=search,  # type: ignore[arg-type]
+                log_progress=progress,
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if search == "guided_local_search":
+        assert max(found) < 50, "the search is cancelled at once"
+    # an iterated local search goes on to its limit after a cancel: it runs to its end
 
 
 def test_cp_sat_progress_reports_the_best_value_and_the_bound_while_searching() -> None:

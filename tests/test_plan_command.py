@@ -21,7 +21,7 @@ import pytest
 
 import planner
 from planner import cli, pipeline
-from planner._atomic import STAGING_MARK
+from planner._atomic import PREVIOUS_MARK, STAGING_MARK
 from planner.inputs.scenario import read_scenario_file
 from planner.outputs.reproducible import SOURCE_DATE_EPOCH
 from planner.plan.files import file_sha256
@@ -82,15 +82,8 @@ def run_console(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def leftovers(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if STAGING_MARK in p.name]
-
-
-@pytest.fixture(scope="module")
-def starter(malang_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``tps-planner init`` with the Kota Malang data folder: the scenario file."""
-    folder = tmp_path_factory.mktemp("mulai")
-    assert run("init", folder, "--data-dir", malang_dir).code == 0
-    return folder / "skenario.toml"
+    """Staging folders, and earlier output folders renamed aside, left in ``folder``."""
+    return [p for p in folder.iterdir() if STAGING_MARK in p.name or PREVIOUS_MARK in p.name]
 
 
 @pytest.fixture(scope="module")
@@ -372,9 +365,47 @@ def test_ctrl_c_exits_130_and_leaves_no_output(
     existing = tmp_path / "lama"
     existing.mkdir()
     (existing / "plan.json").write_text("rencana lama", encoding="utf-8")
+    (existing / "tps-planner.log").write_text("log lama", encoding="utf-8")
     assert run("plan", starter, "--out", existing).code == 130
-    assert [p.name for p in existing.iterdir()] == ["plan.json"]
+    assert sorted(p.name for p in existing.iterdir()) == ["plan.json", "tps-planner.log"]
     assert (existing / "plan.json").read_text(encoding="utf-8") == "rencana lama"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_plan_replaces_its_output_folder_as_a_whole(
+    planned: tuple[Path, Run], tmp_path: Path
+) -> None:
+    """Planned again into itself without the roster: no file of the earlier plan is left."""
+    out = tmp_path / "hasil"
+    shutil.copytree(planned[0], out)
+    (out / "catatan_lama.txt").write_text("dari rencana lama", encoding="utf-8")
+    scenario = out / "scenario.toml"
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(re.sub(r"^roster = .*\n", "", text, flags=re.MULTILINE), encoding="utf-8")
+    inputs = {name: (out / name).read_bytes() for name in ("scenario.toml", "tps.csv", "pos.csv")}
+    result = run("plan", scenario, "--out", out)
+    assert result.code == 0, result.err
+    assert not (out / "personel.csv").exists(), "names, NRP and phones of the earlier roster"
+    assert not (out / "catatan_lama.txt").exists()
+    assert {name: (out / name).read_bytes() for name in inputs} == inputs, "inputs kept"
+    assert set(plan_of(out)["scenario"]["sources"]) == {"tps", "posts"}
+    assert validate_plan_files(out / "scenario.toml", out / "plan.json") == []
+    assert leftovers(tmp_path) == []
+
+
+def test_plan_refuses_an_output_folder_it_would_wrongly_replace(
+    starter: Path, tmp_path: Path
+) -> None:
+    scenario = copy_scenario(starter, tmp_path / "mulai")
+    result = run("plan", scenario, "--out", scenario.parent)  # its inputs would go with it
+    assert result.code == 2 and scenario.name in result.err and "--out" in result.err
+    other = tmp_path / "dokumen"
+    other.mkdir()
+    (other / "surat.docx").write_text("penting", encoding="utf-8")
+    result = run("plan", scenario, "--out", other)
+    assert result.code == 2 and "--force" in result.err and "Traceback" not in result.err
+    assert [p.name for p in other.iterdir()] == ["surat.docx"] and leftovers(tmp_path) == []
+    pipeline.check_output_folder(other, True, [scenario], [])  # with --force it may go
 
 
 def earlier_outputs(folder: Path) -> Path:

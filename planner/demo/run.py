@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import __version__
-from planner._atomic import atomic_path, staged_folder, write_text
+from planner._atomic import atomic_path, write_text
 from planner._data import DEMO_FILE, MALANG_POSTS, data_path
 from planner.demo.roster import synthetic_roster
 from planner.demo.synthetic import DemoSpec, SpecialSite, generate_tps, kecamatan_counts
@@ -20,7 +20,7 @@ from planner.inputs.posts import load_posts
 from planner.inputs.rules import AUTO, RiskCategory, Rules, load_rules, read_toml
 from planner.inputs.scenario import read_scenario_file
 from planner.outputs.reproducible import generation_time
-from planner.pipeline import LOG_FILE, SCENARIO_FILE, PlanResult, relocated, run_scenario
+from planner.pipeline import SCENARIO_FILE, PlanResult, relocated, run_scenario, staged_run
 from planner.progress import SILENT, Progress
 from planner.roads.sources import (
     base_data_dir,
@@ -66,13 +66,16 @@ def run_demo(
     plan: bool = True,
     lang: str = "id",
     overrides: Mapping[str, Any] | None = None,
+    force: bool = False,
 ) -> PlanResult:
     """Generate the demo scenario into ``out_dir`` and, with ``plan``, plan it.
 
     The demo is its scenario files (``tps.csv``, ``posts.csv``, ``roster.csv``,
     ``scenario.toml``) followed by the same run as ``tps-planner plan``
-    (:func:`planner.pipeline.run_scenario`), all staged and moved in at the end.
-    ``overrides`` go on top of the rules (e.g. :func:`planner.inputs.rules.solver_overrides`).
+    (:func:`planner.pipeline.run_scenario`), all staged and put in place of
+    ``out_dir`` as a whole at the end (one holding other files than a plan only
+    with ``force``). ``overrides`` go on top of the rules (e.g.
+    :func:`planner.inputs.rules.solver_overrides`).
     """
     start = time.perf_counter()
     generated = generation_time()
@@ -80,7 +83,7 @@ def run_demo(
     election, rules, config = demo_rules(election)
     demo = config["demo"]
     seed = int(demo["seed"] if seed is None else seed)
-    with staged_folder(out) as stage, progress.logging_to(stage / LOG_FILE) as logged:
+    with staged_run(out, progress, force, (network, data_dir)) as (stage, logged):
         with logged.stage("Memuat jaringan jalan (loading the road network)"):
             graph, report = resolve_network(rules, network=network, data_dir=data_dir)
         for line in report.lines():

@@ -1,13 +1,18 @@
 """Run independent solves in worker processes, passing their progress lines back.
 
-Workers ignore Ctrl-C: the main process takes the KeyboardInterrupt, ends the
-workers at once and lets it propagate, so an interrupted run stops without
-waiting for the solvers.
+By default every batch runs in worker processes, a single solve too, while the
+main process only waits: a signal (Ctrl-C, SIGTERM) reaches it at once, and it
+ends the workers and lets the interruption propagate. An OR-Tools routing search
+cannot be cancelled from the inside (its iterated local searches go on after a
+cancel until their time or solution limit), so ending its process is the way to
+stop it. Workers ignore SIGINT (a terminal sends Ctrl-C to the whole process
+group) and die on SIGTERM, which is how the main process ends them.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue as queues
 import signal
 import threading
@@ -16,13 +21,16 @@ from typing import Any
 
 from planner.progress import Report, no_report
 
+DEFAULT_WORKERS = 2
+"""Worker processes by default, at most one per core (planners' laptops have two)."""
 _worker_queue: Any = None
 
 
 def _start_worker(channel: Any) -> None:
-    """Worker initialiser: ignore Ctrl-C, keep the channel for progress lines."""
+    """Worker initialiser: ignore Ctrl-C, die on SIGTERM, keep the channel for progress lines."""
     global _worker_queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process' handler, inherited
     _worker_queue = channel
 
 
@@ -32,32 +40,53 @@ def _worker_report(text: str, *, detail: bool = False) -> None:
 
 
 def _call(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    return function(*args, report=_worker_report)
+    """One task in a worker; its lines end with a ``None`` mark, sent before the result."""
+    try:
+        return function(*args, report=_worker_report)
+    finally:
+        _worker_queue.put(None)
 
 
-def _relay(channel: Any, report: Report, stop: threading.Event) -> None:
-    """Pass worker lines to ``report`` until ``stop`` is set and the channel is empty."""
-    while True:
+def _relay(channel: Any, report: Report, tasks: int, stop: threading.Event) -> None:
+    """Pass worker lines to ``report`` until every task's end mark came or ``stop`` is set."""
+    ended = 0
+    while ended < tasks and not stop.is_set():
         try:
-            text, detail = channel.get(timeout=0.1)
+            line = channel.get(timeout=0.1)
         except queues.Empty:
-            if stop.is_set():
-                return
             continue
-        report(text, detail=detail)
+        if line is None:
+            ended += 1
+        else:
+            report(line[0], detail=line[1])
+
+
+def _processes(workers: int | None, tasks: int | None) -> int:
+    """Worker processes for a pool: by default :data:`DEFAULT_WORKERS` at most, one per
+    core and per task; none (this process) for ``workers`` 1 or no task."""
+    if tasks == 0 or (workers is not None and workers <= 1):
+        return 0
+    if workers is None:
+        workers = min(DEFAULT_WORKERS, os.cpu_count() or 1)
+    return workers if tasks is None else min(workers, tasks)
 
 
 class WorkerPool:
     """Worker processes for independent solves, kept across batches; each ``map`` runs one
-    batch, results in task order. With ``workers`` <= 1 every batch runs in this process."""
+    batch, results in task order.
 
-    def __init__(self, workers: int):
-        self.workers = workers
+    ``workers`` None: :data:`DEFAULT_WORKERS` processes at most, one per core (and
+    per task when ``tasks`` says how many there are); ``workers`` 1: every batch in
+    this process, where a signal may wait for an OR-Tools routing search to end.
+    """
+
+    def __init__(self, workers: int | None = None, tasks: int | None = None):
+        self.workers = _processes(workers, tasks)
         self._pool: Any = None
         self._channel: Any = None
 
     def __enter__(self) -> WorkerPool:
-        if self.workers > 1:
+        if self.workers:
             context = multiprocessing.get_context()
             self._channel = context.Queue()
             self._pool = context.Pool(
@@ -83,29 +112,33 @@ class WorkerPool:
     ) -> list[Any]:
         """``function(*task, report=...)`` for every task, started in ``order`` (e.g.
         largest first); ``function`` and the tasks must pickle."""
-        if self._pool is None or len(tasks) <= 1:
+        if self._pool is None:
             return [function(*task, report=report) for task in tasks]
         stop = threading.Event()
-        relay = threading.Thread(target=_relay, args=(self._channel, report, stop), daemon=True)
+        relay = threading.Thread(
+            target=_relay, args=(self._channel, report, len(tasks), stop), daemon=True
+        )
         relay.start()
         try:
             started = {
                 k: self._pool.apply_async(_call, (function, tasks[k]))
                 for k in (order or range(len(tasks)))
             }
-            return [started[k].get() for k in range(len(tasks))]
-        finally:
+            results = [started[k].get() for k in range(len(tasks))]
+        except BaseException:
             stop.set()
-            relay.join(timeout=5)
+            raise
+        relay.join()  # every task's lines, up to its end mark
+        return results
 
 
 def run_parallel(
     function: Callable[..., Any],
     tasks: Sequence[tuple[Any, ...]],
-    workers: int,
+    workers: int | None = None,
     report: Report = no_report,
     order: Sequence[int] | None = None,
 ) -> list[Any]:
-    """One batch in a :class:`WorkerPool` of at most ``workers`` processes."""
-    with WorkerPool(min(workers, len(tasks))) as pool:
+    """One batch in a :class:`WorkerPool` (``workers`` as there)."""
+    with WorkerPool(workers, len(tasks)) as pool:
         return pool.map(function, tasks, report, order)

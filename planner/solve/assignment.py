@@ -20,7 +20,6 @@ re-solved under its officer budget.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -193,8 +192,7 @@ def _solve_all(
     workers: int | None,
     report: Report,
 ) -> list[KecamatanSolution]:
-    """Solve kecamatan in parallel processes (largest first), results in input order."""
-    workers = workers or min(len(problems), os.cpu_count() or 1, 2)
+    """Solve kecamatan in worker processes (largest first), results in input order."""
     order = sorted(range(len(problems)), key=lambda k: -len(problems[k].tps_ids))
     tasks = [(p, settings) for p in problems]
     return run_parallel(solve_kecamatan, tasks, workers, report, order)

@@ -41,7 +41,6 @@ Times are seconds from 00:00 WIB of voting day (negative before it).
 from __future__ import annotations
 
 import math
-import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -457,7 +456,6 @@ def plan_logistics(
         for c in items[leg]
         if c.load > fleet_of(rules, leg).truck_capacity
     ]
-    workers = workers or min(2, os.cpu_count() or 1)
     time_limit_s = None if deterministic else logistics.time_limit_s
     with WorkerPool(workers) as pool:
         routes: list[EscortRoute] = []

@@ -13,7 +13,6 @@ still count in the required visits.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,7 +303,6 @@ def plan_patrols(
     if deterministic is None:
         deterministic = rules.patrol.deterministic
     areas = _areas(scenario, roads)
-    workers = workers or min(2, os.cpu_count() or 1, max(len(areas), 1))
     points = SnappedPoints.concat(roads.post_points, roads.tps_points)
     routes: list[PatrolRoute] = []
     dropped: list[DroppedVisit] = []

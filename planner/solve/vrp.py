@@ -19,6 +19,7 @@ import numpy as np
 from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
+from planner._signals import deferred_signals
 from planner.inputs.rules import Metaheuristic
 from planner.solve._route_pool import RoutePool, recombinable
 from planner.solve.vrp_problem import Route, SolveStats, Visit, VrpProblem, VrpSolution
@@ -398,11 +399,12 @@ def solve_vrp(
     solutions = _SolutionLog(routing, pool, log_progress, clock)
     routing.AddAtSolutionCallback(solutions)
     assignment, timed_out = _run_search(routing, params, clock)
-    if polish and assignment is not None:
-        assignment = _polish(model, assignment, time_limit_s and time_limit_s * polish_share)
-    if pool is not None and assignment is not None:
-        assert time_limit_s is not None  # a pool only on time-limited solves
-        assignment = _recombine(model, pool, assignment, clock + 0.99 * time_limit_s)
+    with deferred_signals(routing.CancelSearch):
+        if polish and assignment is not None:
+            assignment = _polish(model, assignment, time_limit_s and time_limit_s * polish_share)
+        if pool is not None and assignment is not None:
+            assert time_limit_s is not None  # a pool only on time-limited solves
+            assignment = _recombine(model, pool, assignment, clock + 0.99 * time_limit_s)
     wall = time.perf_counter() - clock
     stats = SolveStats(
         solver_status=routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()),
@@ -446,15 +448,30 @@ def _run_search(
 ) -> tuple[pywrapcp.Assignment | None, bool]:
     """The search ``params`` describe: its best assignment (None when it found none) and
     whether it ran out of time (``clock`` is its start, as ``time.perf_counter``)."""
-    if params.use_iterated_local_search:
-        assignment = routing.SolveWithIteratedLocalSearch(params)
-    else:
-        assignment = routing.SolveWithParameters(params)
+    assignment = _search(routing, params)
     search_wall = time.perf_counter() - clock
     timed_out = params.HasField("time_limit") and (
         search_wall >= 0.99 * params.time_limit.ToMilliseconds() / 1000
     )
     return assignment, timed_out
+
+
+def _search(
+    routing: pywrapcp.RoutingModel, params: routing_parameters_pb2.RoutingSearchParameters
+) -> pywrapcp.Assignment | None:
+    """The search's best assignment; a signal during it is raised when it returns.
+
+    OR-Tools runs the search's callbacks in Python and loses what is raised there,
+    so the signal is deferred. It also cancels the search, except an iterated local
+    search: OR-Tools 9.15 goes on after a cancel until the time or solution limit,
+    finding nothing more, so that one runs to its end (the command line's searches
+    run in worker processes, which a signal ends at once).
+    """
+    if params.use_iterated_local_search:
+        with deferred_signals():
+            return routing.SolveWithIteratedLocalSearch(params)
+    with deferred_signals(routing.CancelSearch):
+        return routing.SolveWithParameters(params)
 
 
 def _polish(
