@@ -409,9 +409,10 @@ def test_plan_refuses_an_output_folder_it_would_wrongly_replace(
 
 
 def earlier_outputs(folder: Path) -> Path:
-    """``folder`` holding the plan.json of an earlier run."""
+    """``folder`` holding the plan.json and log of an earlier run."""
     folder.mkdir(parents=True)
     (folder / "plan.json").write_text("rencana lama", encoding="utf-8")
+    (folder / "tps-planner.log").write_text("log lama", encoding="utf-8")
     return folder
 
 
@@ -427,7 +428,8 @@ def test_a_full_disk_exits_2_naming_the_folder_and_keeps_the_earlier_outputs(
     assert result.code == 2, result.err
     assert f"[GALAT] {out}: disk penuh" in result.err and "(disk full; free some" in result.err
     assert "Traceback" not in result.err and "internal" not in result.err
-    assert [p.name for p in out.iterdir()] == ["plan.json"] and leftovers(tmp_path) == []
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json", "tps-planner.log"]
+    assert leftovers(tmp_path) == []
     assert (out / "plan.json").read_text(encoding="utf-8") == "rencana lama"
 
 
@@ -458,7 +460,8 @@ def test_a_read_only_output_folder_exits_2_and_keeps_the_earlier_outputs(
         out.chmod(0o755)
     assert result.code == 2 and "izin menulis ditolak" in result.err, result.err
     assert str(out) in result.err and "Traceback" not in result.err
-    assert [p.name for p in out.iterdir()] == ["plan.json"] and leftovers(tmp_path) == []
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json", "tps-planner.log"]
+    assert leftovers(tmp_path) == []
     assert (out / "plan.json").read_text(encoding="utf-8") == "rencana lama"
 
 
