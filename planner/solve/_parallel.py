@@ -8,6 +8,7 @@ waiting for the solvers.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue as queues
 import signal
 import threading
@@ -17,6 +18,15 @@ from typing import Any
 from planner.progress import Report, no_report
 
 _worker_queue: Any = None
+
+MAX_WORKERS = 2
+"""Solver processes at once, each holding one problem (the memory estimate counts as many)."""
+
+
+def solve_workers(tasks: int | None = None) -> int:
+    """Worker processes for a batch: :data:`MAX_WORKERS`, no more than the cores or ``tasks``."""
+    cores = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores, cores if tasks is None else tasks))
 
 
 def _start_worker(channel: Any) -> None:

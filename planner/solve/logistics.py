@@ -41,7 +41,6 @@ Times are seconds from 00:00 WIB of voting day (negative before it).
 from __future__ import annotations
 
 import math
-import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,7 +56,7 @@ from planner.inputs.sites import Site
 from planner.progress import Report, no_report
 from planner.roads.placement import RoadContext
 from planner.roads.snap import SnappedPoints
-from planner.solve._parallel import WorkerPool
+from planner.solve._parallel import WorkerPool, solve_workers
 from planner.solve._trips import (
     Consignment,
     HubProblem,
@@ -457,7 +456,7 @@ def plan_logistics(
         for c in items[leg]
         if c.load > fleet_of(rules, leg).truck_capacity
     ]
-    workers = workers or min(2, os.cpu_count() or 1)
+    workers = workers or solve_workers()
     time_limit_s = None if deterministic else logistics.time_limit_s
     with WorkerPool(workers) as pool:
         routes: list[EscortRoute] = []

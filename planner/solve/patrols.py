@@ -13,7 +13,6 @@ still count in the required visits.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from planner.inputs.scenario import Scenario
 from planner.progress import Report, Throttle, no_report
 from planner.roads.placement import RoadContext
 from planner.roads.snap import SnappedPoints
-from planner.solve._parallel import run_parallel
+from planner.solve._parallel import run_parallel, solve_workers
 from planner.solve.vrp import depart_just_in_time, solve_vrp
 from planner.solve.vrp_check import check_vrp_solution
 from planner.solve.vrp_problem import Stop, Vehicle, VehicleType, VrpProblem, VrpSolution
@@ -304,7 +303,7 @@ def plan_patrols(
     if deterministic is None:
         deterministic = rules.patrol.deterministic
     areas = _areas(scenario, roads)
-    workers = workers or min(2, os.cpu_count() or 1, max(len(areas), 1))
+    workers = workers or solve_workers(len(areas))
     points = SnappedPoints.concat(roads.post_points, roads.tps_points)
     routes: list[PatrolRoute] = []
     dropped: list[DroppedVisit] = []
