@@ -59,6 +59,7 @@ from planner.roads.sources import (
 from planner.solve.assignment import assign_guards
 from planner.solve.logistics import plan_logistics
 from planner.solve.logistics_sites import logistics_sites
+from planner.solve.memory import check_memory, size_text
 from planner.solve.pairing import pair_officers
 from planner.solve.patrols import SHIFT_LABEL, plan_patrols
 from planner.solve.personnel import crewed_posts
@@ -130,7 +131,16 @@ def make_plan(
     progress: Progress = SILENT,
     boundaries: Boundaries | None = None,
 ) -> schema.Plan:
-    """Guard groups, named pairs, reserve, patrols and logistics: the plan."""
+    """Guard groups, named pairs, reserve, patrols and logistics: the plan.
+
+    First the memory it needs is estimated: an :class:`InputError` when it would not fit.
+    """
+    estimate, available = check_memory(scenario)
+    have = "tidak diketahui (unknown)" if available is None else size_text(available)
+    progress.info(
+        f"  Perkiraan memori {size_text(estimate.needed)}, tersedia {have} "
+        "(memory estimate, available)"
+    )
     with progress.stage("Menyusun kelompok jaga (guard-group assignment, CP-SAT)"):
         assignment = assign_guards(scenario, roads, seed=seed, report=progress.report)
     progress.info(

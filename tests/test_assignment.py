@@ -20,7 +20,7 @@ from planner.solve._groups import (
 from planner.solve._lp_bound import lp_relaxation_bound
 from planner.solve._region_bound import officer_bound, region_officer_bound, travel_regions
 from planner.solve._travel_bound import lagrangian_travel_bound
-from planner.solve.assignment import assign_guards, by_hand_baseline
+from planner.solve.assignment import assign_guards, by_hand_baseline, kecamatan_problems
 from tests.city import city_report, grid_city, node_point, write_posts, write_tps
 
 
@@ -74,6 +74,23 @@ def test_every_tps_in_one_group_within_every_rule(tmp_path: Path) -> None:
     assert result.officers == result.officers_lower_bound  # proven optimal here
     assert result.baseline_officers >= result.officers
     assert not result.uncovered and not result.borrowings
+
+
+def test_travel_times_per_kecamatan_are_the_city_matrix_cut_to_it(tmp_path: Path) -> None:
+    rows = kec_rows("Beta", range(0, 30, 3)) + kec_rows("Alpha", range(1, 36, 2))
+    rules = load_rules()
+    tps = write_tps(tmp_path / "tps.csv", rows)
+    scenario = load_scenario(tps, write_posts(tmp_path / "posts.csv", POSTS), rules)
+    graph = grid_city(rules)
+    roads = place_on_network(scenario, graph, city_report(graph))
+    city = roads.router.matrix(roads.tps_points) / rules.assignment.motorbike_speed_factor
+    index = {t: i for i, t in enumerate(roads.tps_points.ids)}
+    problems = kecamatan_problems(scenario, roads)
+    assert [p.kecamatan for p in problems] == ["Alpha", "Beta"]
+    for problem in problems:
+        rows_of = [index[t] for t in problem.tps_ids]
+        assert problem.travel_s.shape == (len(rows_of), len(rows_of))
+        np.testing.assert_array_equal(problem.travel_s, city[np.ix_(rows_of, rows_of)])
 
 
 def test_coverage_limit_splits_distant_tps(tmp_path: Path) -> None:

@@ -142,7 +142,7 @@ def test_plan_prints_a_summary_and_logs_the_progress(planned: tuple[Path, Run]) 
     log = (out / "tps-planner.log").read_text(encoding="utf-8")
     for line in (
         "Memuat jaringan jalan",
-        "Waktu tempuh 40 x 40 TPS",
+        "Waktu tempuh dihitung per kecamatan, terbesar 40 x 40 TPS",
         "Klojen [personel]: 12",
         "Klojen [waktu tempuh]: batas relaksasi Lagrange",
         "batas",
@@ -323,6 +323,25 @@ def test_a_bad_tps_row_exits_2_naming_file_row_and_column(starter: Path, tmp_pat
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "hasil").exists() and leftovers(tmp_path) == []
     assert tps.read_bytes() == before
+
+
+def test_a_plan_too_big_for_the_memory_exits_2_before_solving_with_the_advice_to_split(
+    starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planner.solve import assignment, memory
+
+    def never_solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("refused plans never reach the solvers")
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 100 * 2**20)
+    monkeypatch.setattr(assignment, "run_parallel", never_solve)
+    result = run("plan", starter, "--out", tmp_path / "hasil")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "diperkirakan butuh" in result.err and "estimated to need" in result.err
+    assert "(100 MiB)" in result.err and "80%" in result.err
+    assert "per kecamatan/Polsek" in result.err and "Split the scenario by region" in result.err
+    assert "Klojen dengan 40 TPS" in result.err
+    assert not (tmp_path / "hasil").exists() and leftovers(tmp_path) == []
 
 
 def test_too_few_officers_exit_1_and_still_write_the_plan_with_what_is_uncovered(

@@ -6,7 +6,7 @@ import itertools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -231,6 +231,19 @@ class PublicEditionRules:
 
 
 @dataclass(frozen=True)
+class MemoryRules:
+    """How much memory a plan may take, and the estimate's measured sizes
+    (:mod:`planner.solve.memory`); about the machine, not the plan, so not in plan.json."""
+
+    share: float
+    base_mib: float
+    per_tps_kib: float
+    tps_pair_bytes: float
+    candidate_pair_bytes: float
+    visit_pair_bytes: float
+
+
+@dataclass(frozen=True)
 class Rules:
     """Every rule and limit the planner uses; defaults ship in ``data/defaults.toml``."""
 
@@ -252,6 +265,7 @@ class Rules:
     patrol: PatrolRules
     logistics: LogisticsRules
     public_edition: PublicEditionRules
+    memory: MemoryRules
 
     def speed_for(self, road_class: str | None) -> float:
         """Planning speed in km/h for a road class (RBI name or OSM highway tag)."""
@@ -411,6 +425,12 @@ def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
             **{
                 key: bool(reader.get(f"public_edition.{key}", False))
                 for key in ("show_strengths", "show_timings", "show_routes", "show_guard_gaps")
+            }
+        ),
+        memory=MemoryRules(
+            **{
+                f.name: reader.number(f"memory.{f.name}", positive=True)
+                for f in fields(MemoryRules)
             }
         ),
     )

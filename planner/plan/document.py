@@ -71,7 +71,8 @@ def network_section(report: NetworkReport) -> schema.NetworkRecord:
 
 
 def rules_section(rules: Rules) -> dict[str, Any]:
-    """Every rule as plain JSON values (clock times as ``HH:MM``)."""
+    """Every rule as plain JSON values (clock times as ``HH:MM``), but the memory guard's:
+    they are about the machine, and the same inputs make the same plan on any machine."""
 
     def plain(value: Any) -> Any:
         if isinstance(value, dict):
@@ -82,7 +83,7 @@ def rules_section(rules: Rules) -> dict[str, Any]:
             return value.isoformat(timespec="minutes")
         return value
 
-    return plain(asdict(rules))
+    return plain({k: v for k, v in asdict(rules).items() if k != "memory"})
 
 
 def plan_document(

@@ -66,7 +66,10 @@ class ScenarioRecord:
     name: str = doc("scenario name")
     sources: dict[str, SourceFile] = doc("per input (tps, posts, roster, sites) its file")
     network: NetworkRecord = doc("the road network")
-    rules: Loose = doc("every rule used, the solvers' search limits included (see docs/rules.md)")
+    rules: Loose = doc(
+        "every rule used, the solvers' search limits included; not the machine's `[memory]`"
+        " (see docs/rules.md)"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -119,7 +119,9 @@ class RoadRouter:
     ) -> np.ndarray:
         """Cheapest cost from every origin to every destination (seconds or metres).
 
-        ``inf`` where a destination cannot be reached.
+        ``inf`` where a destination cannot be reached. Besides the result, memory holds
+        one more origins x destinations array and the shortest paths from the origins'
+        nodes (at most nodes x nodes), never an origins x nodes array.
         """
         destinations = origins if destinations is None else destinations
         out_ends = self._ends(origins, weight, leaving=True)
@@ -133,12 +135,11 @@ class RoadRouter:
         result = np.full((len(origins), len(destinations)), np.inf)
         for a in range(2):
             for b in range(2):
-                cand = (
-                    out_ends.cost[:, a, None]
-                    + dist[source_row[:, a]][:, in_ends.node[:, b]]
-                    + in_ends.cost[None, :, b]
-                )
+                cand = dist[np.ix_(source_row[:, a], in_ends.node[:, b])]
+                cand += out_ends.cost[:, a, None]  # in place: (leave + path) + arrive
+                cand += in_ends.cost[None, :, b]
                 np.minimum(result, cand, out=result)
+                del cand  # freed before the next one is made
         self._same_edge(origins, destinations, weight, result)
         return result
 

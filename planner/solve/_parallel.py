@@ -26,6 +26,12 @@ DEFAULT_WORKERS = 2
 _worker_queue: Any = None
 
 
+def solve_workers(tasks: int | None = None) -> int:
+    """Problems a batch of ``tasks`` solves at once by default (the memory estimate counts as
+    many): :data:`DEFAULT_WORKERS`, no more than the cores or the tasks, at least one."""
+    return max(1, _processes(None, tasks))
+
+
 def _start_worker(channel: Any) -> None:
     """Worker initialiser: ignore Ctrl-C, die on SIGTERM, keep the channel for progress lines."""
     global _worker_queue

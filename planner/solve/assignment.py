@@ -105,9 +105,12 @@ def assign_guards(
     """
     rules = scenario.rules
     start = time.perf_counter()
-    n = len(roads.tps_points)
-    travel = roads.router.matrix(roads.tps_points) / rules.assignment.motorbike_speed_factor
-    report(f"Waktu tempuh {n:,} x {n:,} TPS dihitung ({time.perf_counter() - start:.1f} s)")
+    problems = kecamatan_problems(scenario, roads)
+    largest = max((len(p.tps_ids) for p in problems), default=0)
+    report(
+        f"Waktu tempuh dihitung per kecamatan, terbesar {largest:,} x {largest:,} TPS "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
     settings = SolverSettings(
         time_limit_s=rules.assignment.time_limit_s,
         relative_gap=rules.assignment.relative_gap,
@@ -116,7 +119,6 @@ def assign_guards(
         balance_weight_s=rules.assignment.balance_weight_s,
         search_anchors=rules.assignment.search_anchors,
     )
-    problems = kecamatan_problems(scenario, travel)
     report(f"Menyusun kelompok jaga untuk {len(problems)} kecamatan (CP-SAT, HiGHS)")
     solutions = _solve_all(problems, settings, workers, report)
     demand = {p.kecamatan: _officers_used(p, s) for p, s in zip(problems, solutions, strict=True)}
@@ -158,8 +160,12 @@ def assign_guards(
     )
 
 
-def kecamatan_problems(scenario: Scenario, travel_s: np.ndarray) -> list[KecamatanProblem]:
-    """Split the scenario into one assignment problem per kecamatan (sorted by name)."""
+def kecamatan_problems(scenario: Scenario, roads: RoadContext) -> list[KecamatanProblem]:
+    """Split the scenario into one assignment problem per kecamatan (sorted by name).
+
+    Travel times are computed per kecamatan, as a group never spans two: memory grows
+    with the square of the largest kecamatan, not of the city.
+    """
     rules = scenario.rules
     tps = scenario.tps.reset_index(drop=True)
     risk = [RiskCategory(r) for r in tps["risk"]]
@@ -170,6 +176,8 @@ def kecamatan_problems(scenario: Scenario, travel_s: np.ndarray) -> list[Kecamat
     problems = []
     for kecamatan, rows in tps.groupby("kecamatan", sort=True).indices.items():
         rows = np.sort(rows)
+        travel_s = roads.router.matrix(roads.tps_points.subset(rows))
+        travel_s /= rules.assignment.motorbike_speed_factor
         problems.append(
             KecamatanProblem(
                 kecamatan=str(kecamatan),
@@ -178,7 +186,7 @@ def kecamatan_problems(scenario: Scenario, travel_s: np.ndarray) -> list[Kecamat
                 capacity=capacity[rows],
                 officers=officers[rows],
                 weight=weight[rows],
-                travel_s=travel_s[np.ix_(rows, rows)],
+                travel_s=travel_s,
                 max_travel_s=rules.assignment.max_travel_min * 60.0,
                 same_kelurahan=rules.assignment.same_kelurahan,
             )
