@@ -1,14 +1,18 @@
-"""Typed, logged access to the dotted keys of a rules dictionary (TOML values)."""
+"""Reading rules files: TOML read with its errors located, and typed, logged access to the
+dotted keys of a rules dictionary (TOML values)."""
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection, Mapping, Sequence
+import tomllib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, time
+from pathlib import Path
 from typing import Any
 
-from planner.errors import ProblemLog, did_you_mean
+from planner.errors import InputError, Problem, ProblemLog, did_you_mean
 
 AUTO = "auto"
 """A fleet size left to the solver."""
@@ -244,3 +248,39 @@ class RulesReader:
                 code="key",
             )
             return time(0, 0)
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning syntax errors into an :class:`InputError` with the line."""
+    path = Path(path)
+    log = ProblemLog(str(path), row_label="baris TOML")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        log.add("berkas tidak ditemukan", "file not found", code="missing_file")
+        raise InputError(log.problems) from None
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        log.add(
+            f"TOML tidak sah: {exc}",
+            f"invalid TOML: {exc}",
+            row=int(match.group(1)) if match else None,
+            code="toml_syntax",
+        )
+        raise InputError(log.problems) from None
+
+
+def located(problems: Iterable[Problem], source: str | Path) -> list[Problem]:
+    """The problems, those of the TOML file ``source`` with the line that writes their key."""
+    path = Path(source)
+    lines = path.read_text("utf-8-sig", errors="replace").splitlines() if path.is_file() else []
+    return [
+        replace(p, row=key_line(lines, p.column))
+        if lines and p.file == str(source) and p.row is None and p.column
+        else p
+        for p in problems
+    ]

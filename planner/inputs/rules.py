@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import re
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +13,13 @@ from typing import Any, Literal, get_args
 from planner._data import data_path
 from planner.errors import InputError, Problem, ProblemLog
 from planner.inputs._rules_reader import AUTO as AUTO  # "auto" in a rules file: the solver sizes it
-from planner.inputs._rules_reader import RulesReader, is_number, key_line, unknown_keys
+from planner.inputs._rules_reader import (
+    RulesReader,
+    is_number,
+    located,
+    read_toml,
+    unknown_keys,
+)
 
 Metaheuristic = Literal[
     "ruin_and_recreate",
@@ -285,30 +289,6 @@ UNCHECKED_KEYS = (
 """Dotted keys the defaults cannot list: tables of the user's own names, optional keys."""
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning syntax errors into an :class:`InputError` with the line."""
-    path = Path(path)
-    log = ProblemLog(str(path), row_label="baris TOML")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        log.add("berkas tidak ditemukan", "file not found", code="missing_file")
-        raise InputError(log.problems) from None
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        log.add(
-            f"TOML tidak sah: {exc}",
-            f"invalid TOML: {exc}",
-            row=int(match.group(1)) if match else None,
-            code="toml_syntax",
-        )
-        raise InputError(log.problems) from None
-
-
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Deep-merge ``override`` onto ``base`` (tables merge, other values replace)."""
     merged = dict(base)
@@ -357,18 +337,6 @@ def unknown_key_problems(
     log = ProblemLog(str(source), row_label="baris TOML")
     unknown_keys(raw, default_rules_dict() | dict(extra or {}), log, UNCHECKED_KEYS)
     return log.problems
-
-
-def located(problems: Iterable[Problem], source: str | Path) -> list[Problem]:
-    """The problems, those of the TOML file ``source`` with the line that writes their key."""
-    path = Path(source)
-    lines = path.read_text("utf-8-sig", errors="replace").splitlines() if path.is_file() else []
-    return [
-        replace(p, row=key_line(lines, p.column))
-        if lines and p.file == str(source) and p.row is None and p.column
-        else p
-        for p in problems
-    ]
 
 
 def rules_from_dict(raw: Mapping[str, Any], source: str = "<rules>") -> Rules:
